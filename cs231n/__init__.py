@@ -1,0 +1,1 @@
+"""CS231n Softmax classifier exercise: data loading, linear classifiers and gradient checking."""
