@@ -1,0 +1,304 @@
+"""Tests of cs231n.gradient_check: numerical gradients of functions with known derivatives, the
+printed formats, reproducible random checks, and that x is restored after every probe."""
+
+import re
+
+import numpy as np
+import pytest
+
+from cs231n.gradient_check import (
+    eval_numerical_gradient,
+    eval_numerical_gradient_array,
+    grad_check_sparse,
+    rel_error,
+)
+
+pytestmark = pytest.mark.filterwarnings("error")
+
+SHAPES = [(1,), (4,), (2, 3), (2, 2, 3)]
+CHECK_LINE = re.compile(
+    r"numerical: (-?\d+\.\d{6}) analytic: (-?\d+\.\d{6}), relative error: (\d\.\d{6}e[+-]\d\d)"
+)
+
+
+def cubic(x):
+    """f(x) = sum(x^3 + 2 x), whose gradient is 3 x^2 + 2."""
+    return float(np.sum(x**3 + 2 * x))
+
+
+def random_point(shape, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+def global_random_state():
+    """Key and position of NumPy's global generator, to check that a call leaves it alone."""
+    _, key, position, *_ = np.random.get_state()  # noqa: NPY002 (the legacy global generator)
+    return key.copy(), position
+
+
+class FailOnCall:
+    """A scalar function that raises on its n-th call (1-based), to test that x is restored."""
+
+    def __init__(self, fail_on):
+        self.fail_on = fail_on
+        self.calls = 0
+
+    def __call__(self, x):
+        self.calls += 1
+        if self.calls == self.fail_on:
+            raise RuntimeError("f failed on purpose")
+        return cubic(x)
+
+
+# rel_error
+
+
+@pytest.mark.parametrize(
+    "x, y, expected",
+    [
+        (1.0, 1.0, 0.0),
+        (1.0, 3.0, 0.5),  # |1 - 3| / (1 + 3)
+        (np.zeros(3), np.zeros(3), 0.0),  # the 1e-8 floor: 0, not NaN
+        (0.0, 1e-9, 0.1),  # 1e-9 / max(1e-8, 1e-9)
+        (np.array([1.0, 2.0]), np.array([1.0, 2.2]), 0.2 / 4.2),  # the largest entry's error
+        (np.array([-1.0, 5.0]), np.array([1.0, 5.0]), 1.0),  # opposite signs
+    ],
+)
+def test_rel_error_known_values(x, y, expected):
+    assert rel_error(x, y) == pytest.approx(expected, rel=1e-12)
+
+
+# eval_numerical_gradient
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_numerical_gradient_of_a_cubic(shape):
+    x = random_point(shape)
+    x_before = x.copy()
+
+    grad = eval_numerical_gradient(cubic, x, verbose=False)
+
+    # Centered differences err by h^2 / 6 * f''' = 1e-10 here.
+    np.testing.assert_allclose(grad, 3 * x_before**2 + 2, rtol=0, atol=1e-8)
+    assert grad.shape == x.shape and grad.dtype == x.dtype
+    np.testing.assert_array_equal(x, x_before)
+
+
+def test_numerical_gradient_with_a_larger_step():
+    # The error h^2 / 6 * f''' = h^2 grows with h: 1e-4 for h = 1e-2.
+    x = random_point((3,))
+    grad = eval_numerical_gradient(cubic, x, verbose=False, h=1e-2)
+    np.testing.assert_allclose(grad - (3 * x**2 + 2), 1e-4, rtol=1e-6)
+
+
+def test_numerical_gradient_prints_each_index_and_value(capsys):
+    x = random_point((2, 2))
+
+    grad = eval_numerical_gradient(cubic, x)
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"{ix} {grad[ix]}" for ix in [(0, 0), (0, 1), (1, 0), (1, 1)]]
+
+
+def test_numerical_gradient_silent_when_not_verbose(capsys):
+    eval_numerical_gradient(cubic, random_point((3,)), verbose=False)
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("fail_on", [1, 2, 5])
+def test_numerical_gradient_restores_x_when_f_raises(fail_on):
+    x = random_point((2, 3))
+    x_before = x.copy()
+
+    with pytest.raises(RuntimeError, match="on purpose"):
+        eval_numerical_gradient(FailOnCall(fail_on), x, verbose=False)
+
+    np.testing.assert_array_equal(x, x_before)
+
+
+def test_numerical_gradient_in_float32_keeps_the_dtype():
+    x = random_point((3,)).astype(np.float32)
+    grad = eval_numerical_gradient(cubic, x, verbose=False, h=1e-2)
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, 3 * x.astype(np.float64) ** 2 + 2, rtol=1e-3)
+
+
+# eval_numerical_gradient_array
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_numerical_gradient_array_of_a_linear_map(shape):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape)  # shape (K,) or (K, M)
+    A = rng.standard_normal((4, shape[0]))  # (4, K)
+    df = rng.standard_normal((4,) + shape[1:])  # upstream gradient, shape of A @ x
+    x_before = x.copy()
+
+    grad = eval_numerical_gradient_array(lambda v: A @ v, x, df)
+
+    # d sum(A x * df) / dx = A^T df, and centered differences are exact for linear maps.
+    np.testing.assert_allclose(grad, A.T @ df, rtol=1e-8, atol=1e-9)
+    np.testing.assert_array_equal(x, x_before)
+
+
+def test_numerical_gradient_array_copies_outputs_that_are_views_of_x():
+    # f returns x itself; without a copy both probes would read the restored x and give 0.
+    x = random_point((2, 3))
+    df = random_point((2, 3), seed=2)
+
+    grad = eval_numerical_gradient_array(lambda v: v, x, df)
+
+    np.testing.assert_allclose(grad, df, rtol=1e-8)
+
+
+def test_numerical_gradient_array_restores_x_when_f_raises():
+    x = random_point((3,))
+    x_before = x.copy()
+
+    def f(v):
+        raise RuntimeError("f failed on purpose")
+
+    with pytest.raises(RuntimeError, match="on purpose"):
+        eval_numerical_gradient_array(f, x, np.ones(3))
+    np.testing.assert_array_equal(x, x_before)
+
+
+def test_numerical_gradient_array_rejects_df_of_the_wrong_shape():
+    x = random_point((3,))
+    with pytest.raises(
+        ValueError, match=r"df must have the shape of f\(x\); got df of shape \(4,\)"
+    ):
+        eval_numerical_gradient_array(lambda v: 2 * v, x, np.ones(4))
+
+
+# grad_check_sparse
+
+
+def run_sparse_check(capsys, analytic_scale=1.0, **kwargs):
+    """grad_check_sparse on the cubic at a fixed point; returns (errors, printed lines)."""
+    x = random_point((5, 4), seed=3)
+    analytic = analytic_scale * (3 * x**2 + 2)
+    errors = grad_check_sparse(cubic, x, analytic, **kwargs)
+    return errors, capsys.readouterr().out.splitlines()
+
+
+def test_sparse_check_prints_the_course_format_and_returns_the_errors(capsys):
+    errors, lines = run_sparse_check(capsys, num_checks=7, seed=0)
+
+    assert errors.shape == (7,) and errors.dtype == np.float64
+    assert len(lines) == 7
+    for line, error in zip(lines, errors):
+        match = CHECK_LINE.fullmatch(line)
+        assert match is not None, line
+        numerical, analytic, printed_error = (float(group) for group in match.groups())
+        assert numerical == pytest.approx(analytic, abs=2e-6)
+        assert printed_error == pytest.approx(error, rel=1e-6)
+    assert errors.max() < 1e-8
+
+
+def test_sparse_check_flags_a_wrong_gradient(capsys):
+    # An analytic gradient twice too large has relative error |g - 2 g| / (|g| + |2 g|) = 1/3.
+    errors, _ = run_sparse_check(capsys, analytic_scale=2.0, seed=0)
+    np.testing.assert_allclose(errors, 1 / 3, rtol=1e-6)
+
+
+def test_sparse_check_silent_when_not_verbose(capsys):
+    errors, lines = run_sparse_check(capsys, seed=0, verbose=False)
+    assert lines == []
+    assert errors.shape == (10,)
+
+
+@pytest.mark.parametrize("make_seed", [lambda: 123, lambda: np.random.default_rng(123)])
+def test_sparse_check_is_reproducible_with_a_seed(capsys, make_seed):
+    key_before, position_before = global_random_state()
+
+    first = run_sparse_check(capsys, seed=make_seed())
+    second = run_sparse_check(capsys, seed=make_seed())
+
+    assert first[1] == second[1]
+    np.testing.assert_array_equal(first[0], second[0])
+    key_after, position_after = global_random_state()
+    assert position_after == position_before  # an explicit seed leaves the global generator alone
+    np.testing.assert_array_equal(key_after, key_before)
+
+
+def test_sparse_check_seeds_pick_different_entries(capsys):
+    _, lines_a = run_sparse_check(capsys, seed=1)
+    _, lines_b = run_sparse_check(capsys, seed=2)
+    assert lines_a != lines_b
+
+
+def test_sparse_check_without_seed_follows_np_random_seed(capsys):
+    np.random.seed(231)  # noqa: NPY002 (the behaviour under test)
+    first = run_sparse_check(capsys)
+    np.random.seed(231)  # noqa: NPY002 (the behaviour under test)
+    second = run_sparse_check(capsys)
+    assert first[1] == second[1]
+
+
+def test_sparse_check_relative_error_is_zero_when_both_gradients_are_zero(capsys):
+    x = random_point((3, 3))
+
+    errors = grad_check_sparse(lambda v: 1.0, x, np.zeros((3, 3)), num_checks=4, seed=0)
+
+    np.testing.assert_array_equal(errors, np.zeros(4))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["numerical: 0.000000 analytic: 0.000000, relative error: 0.000000e+00"] * 4
+
+
+@pytest.mark.parametrize("fail_on", [1, 2, 4])
+def test_sparse_check_restores_x_when_f_raises(fail_on):
+    x = random_point((4, 4))
+    x_before = x.copy()
+
+    with pytest.raises(RuntimeError, match="on purpose"):
+        grad_check_sparse(FailOnCall(fail_on), x, np.zeros((4, 4)), seed=0, verbose=False)
+
+    np.testing.assert_array_equal(x, x_before)
+
+
+# Bad input
+
+
+@pytest.mark.parametrize(
+    "x, message",
+    [
+        (np.arange(3), r"floating-point numpy array .* got dtype int64"),
+        ([1.0, 2.0], r"floating-point numpy array .* got list"),
+    ],
+)
+def test_x_that_cannot_be_shifted_by_h_is_rejected(x, message):
+    with pytest.raises(ValueError, match=message):
+        eval_numerical_gradient(cubic, x, verbose=False)
+    with pytest.raises(ValueError, match=message):
+        eval_numerical_gradient_array(lambda v: v, x, np.ones(3))
+    with pytest.raises(ValueError, match=message):
+        grad_check_sparse(cubic, x, np.ones(np.shape(x)), seed=0)
+
+
+def test_sparse_check_rejects_a_gradient_of_the_wrong_shape():
+    with pytest.raises(ValueError, match=r"analytic_grad must have the shape of x, \(3, 2\)"):
+        grad_check_sparse(cubic, random_point((3, 2)), np.ones((2, 3)), seed=0)
+
+
+def test_sparse_check_rejects_an_empty_x():
+    with pytest.raises(ValueError, match=r"at least one entry .* \(0, 3\)"):
+        grad_check_sparse(cubic, np.zeros((0, 3)), np.zeros((0, 3)), seed=0)
+
+
+def test_f_returning_a_loss_and_gradient_pair_is_rejected_and_x_restored():
+    x = random_point((2, 2))
+    x_before = x.copy()
+
+    def loss_and_grad(v):
+        return cubic(v), 3 * v**2 + 2
+
+    with pytest.raises(
+        ValueError, match=r"f must return a single number .* got a tuple of length 2"
+    ):
+        eval_numerical_gradient(loss_and_grad, x, verbose=False)
+    with pytest.raises(
+        ValueError, match=r"f must return a single number .* got a tuple of length 2"
+    ):
+        grad_check_sparse(loss_and_grad, x, np.zeros((2, 2)), seed=0)
+    np.testing.assert_array_equal(x, x_before)
