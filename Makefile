@@ -10,10 +10,14 @@ setup: $(STAMP)
 $(STAMP): setup_env.sh requirements.txt pyproject.toml
 	bash setup_env.sh
 
-# Execute the whole worksheet headless, in place, saving its outputs.
+# Execute the whole worksheet headless, in place, saving its outputs. The options keep volatile
+# timing metadata out, and merge each cell's consecutive prints, applying carriage returns, so a
+# progress bar is saved in its final state (as a notebook front end shows it).
 run: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.record_timing=False softmax.ipynb
+		--ExecutePreprocessor.record_timing=False \
+		--Exporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor \
+		softmax.ipynb
 
 # The whole test suite, the notebook executed in fast mode included.
 test: $(STAMP)

@@ -167,8 +167,11 @@ PY
 
 # --- 3. The inline PDF, from the notebook as saved. ---------------------------------------------
 
+# Merging consecutive stream outputs and applying their carriage returns shows a progress bar
+# as its final state, as a notebook front end does, instead of every update on its own line.
+COALESCE=--Exporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor
 if [ "$pdf_route" = latex ]; then
-    "$JUPYTER" nbconvert --to pdf --log-level=ERROR \
+    "$JUPYTER" nbconvert --to pdf --log-level=ERROR "$COALESCE" \
         --output-dir "$workdir" --output inline "$NOTEBOOK"
 else
     html_options=()
@@ -178,7 +181,7 @@ else
         warn "no local MathJax ($LOCAL_MATHJAX); formulas will show as TeX source." \
             "Install it with: sudo apt-get install libjs-mathjax"
     fi
-    "$JUPYTER" nbconvert --to html --log-level=ERROR ${html_options[@]+"${html_options[@]}"} \
+    "$JUPYTER" nbconvert --to html --log-level=ERROR "$COALESCE" ${html_options[@]+"${html_options[@]}"} \
         --output-dir "$workdir" --output inline "$NOTEBOOK"
     # These flags keep headless Chromium from reaching for the network (and hanging offline);
     # the virtual time budget lets MathJax finish typesetting before the page is printed.
