@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pytest
+from loss_problems import global_random_state
 
 from cs231n.gradient_check import (
     eval_numerical_gradient,
@@ -28,12 +29,6 @@ def cubic(x):
 
 def random_point(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
-
-
-def global_random_state():
-    """Key and position of NumPy's global generator, to check that a call leaves it alone."""
-    _, key, position, *_ = np.random.get_state()  # noqa: NPY002 (the legacy global generator)
-    return key.copy(), position
 
 
 class FailOnCall:
