@@ -79,6 +79,16 @@ def read_batch(filename):
     with f:
         try:
             batch = pickle.load(f, encoding="latin1")
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not exc.name.startswith("numpy"):
+                raise ValueError(
+                    f"{filename} is not a readable CIFAR-10 batch ({exc}). {refetch}"
+                ) from None
+            raise ValueError(
+                f"{filename} was written by a newer NumPy than this one ({np.__version__}): "
+                f"it needs the module {exc.name}. Upgrade NumPy to 1.26.1 or later "
+                "(pip install -U numpy), or rebuild the batches with this NumPy"
+            ) from None
         except Exception as exc:  # a damaged pickle can fail in almost any way
             raise ValueError(
                 f"{filename} is not a readable CIFAR-10 batch "

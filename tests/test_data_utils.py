@@ -135,6 +135,17 @@ def test_corrupt_batch_gives_a_clear_error_naming_the_file(fake_cifar10, damage)
     assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
 
 
+def test_batch_pickled_by_a_newer_numpy_says_to_upgrade(fake_cifar10):
+    """A pickle that needs a NumPy module this NumPy lacks (as numpy 2 pickles need numpy._core
+    under numpy < 1.26.1) is reported as a version problem, not as a corrupt file."""
+    needs_missing_module = b"\x80\x02cnumpy._module_from_the_future\nthing\n."
+    (fake_cifar10.folder / "data_batch_2").write_bytes(needs_missing_module)
+    with pytest.raises(ValueError, match="data_batch_2 was written by a newer NumPy") as info:
+        load_CIFAR10(fake_cifar10.folder)
+    assert "numpy._module_from_the_future" in str(info.value)
+    assert "1.26.1" in str(info.value)
+
+
 # ---------------------------------------------------------------- get_CIFAR10_data
 
 
