@@ -9,7 +9,8 @@ plays no part: it is for the one final measurement of the chosen model.
 With n_jobs > 1 the models train in that many worker processes. The workers are forked, so they
 read the parent's training data in place, with no copy. (Threads would be simpler, but OpenBLAS
 serializes concurrent small matrix products from threads of one process: measured here, two
-threads ran slower than one.) Where fork is not available (Windows) the runs are serial. Every
+threads ran slower than one.) Workers are forked on Linux only: Windows has no fork, and on macOS
+a forked child may hang in the system's BLAS (Accelerate), so there the runs are serial. Every
 run draws its initial weights and minibatches from its own seeded generator, so the results are
 the same whatever n_jobs is and whichever worker finishes first.
 """
@@ -94,7 +95,7 @@ def _run_all(grid, seed, n_jobs, progress):
     """Yield (k, (model, train_acc, val_acc)) for every run k of the grid, as runs finish."""
     # A text bar on stdout: it renders the same in a terminal, a notebook and a saved notebook.
     bar = tqdm(total=len(grid), desc="grid search", disable=not progress, file=sys.stdout)
-    if n_jobs == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if n_jobs == 1 or not sys.platform.startswith("linux"):
         for k, (lr, reg) in enumerate(grid):
             yield k, _train_one(lr, reg, seed + k)
             bar.update()

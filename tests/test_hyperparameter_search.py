@@ -95,3 +95,19 @@ def test_bad_arguments(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         grid_search(Softmax, X_train, y_train, X_val, y_val, **args)
+
+
+def test_non_linux_platforms_run_serially_with_the_same_results(serial, monkeypatch):
+    import cs231n.hyperparameter_search as search_module
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("no worker processes off Linux")
+
+    monkeypatch.setattr(search_module.sys, "platform", "darwin")
+    monkeypatch.setattr(search_module, "ProcessPoolExecutor", no_pool)
+    X_train, y_train, X_val, y_val = split_blobs()
+    found = grid_search(
+        Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS,
+        num_iters=200, batch_size=32, seed=4, n_jobs=2, progress=False,
+    )
+    assert found.results == serial.results
