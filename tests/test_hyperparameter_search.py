@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+import cs231n.hyperparameter_search as search_module
 from cs231n.classifiers import Softmax
 from cs231n.hyperparameter_search import grid_search
 
@@ -98,8 +99,6 @@ def test_bad_arguments(kwargs, message):
 
 
 def test_non_linux_platforms_run_serially_with_the_same_results(serial, monkeypatch):
-    import cs231n.hyperparameter_search as search_module
-
     def no_pool(*args, **kwargs):
         raise AssertionError("no worker processes off Linux")
 
