@@ -10,8 +10,8 @@ writes it, on float64 data, with NumPy's default BLAS threading:
 The floor is what no SGD loop can avoid: gathering each minibatch and its two matrix products,
 X_batch @ W and X_batch.T @ dscores, timed alone on one BLAS thread.
 
-Every variant runs twice: on the idle machine, and with one of the cores kept busy by another
-process, as on a shared machine or during a parallel grid search. OpenBLAS's threads do the
+Every variant runs three times over: on the idle machine, and with one or both cores kept busy by
+other processes, as on a shared machine or during a parallel grid search. OpenBLAS's threads do the
 skinny products of SGD faster on an idle machine, and stall when one of them must wait for a core.
 
 Uses the real CIFAR-10 training set when cs231n/datasets/cifar-10-batches-py exists (and also
@@ -99,16 +99,17 @@ def median_seconds(fn, repeats):
 
 
 @contextlib.contextmanager
-def one_core_busy(seconds=600):
-    """Keep one core busy with a spinning subprocess (ended on exit, or after `seconds`)."""
+def cores_busy(count, seconds=600):
+    """Keep `count` cores busy with spinning subprocesses (ended on exit, or after `seconds`)."""
     spin = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end:\n    pass\n"
-    burner = subprocess.Popen([sys.executable, "-c", spin])
+    burners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(count)]
     try:
         time.sleep(0.2)
         yield
     finally:
-        burner.kill()
-        burner.wait()
+        for burner in burners:
+            burner.kill()
+            burner.wait()
 
 
 def main():
@@ -131,7 +132,8 @@ def main():
     ]
     conditions = [
         ("idle machine", contextlib.nullcontext),
-        ("one core busy with another process (a shared machine)", one_core_busy),
+        ("one core busy with another process (a shared machine)", lambda: cores_busy(1)),
+        ("both cores busy with other processes (a loaded machine)", lambda: cores_busy(2)),
     ]
     for condition, make_context in conditions:
         rows = []
