@@ -11,7 +11,8 @@ Why the training loop is fast (benchmarks/bench_sgd.py measures it):
   matrix. On an idle 2-core machine two BLAS threads do these skinny products faster than one,
   but as soon as anything else runs (another process, the other worker of a grid search, a
   shared CI host), a thread that waits for a core stalls every product, and the textbook loop
-  gets 2.5 to 5 times slower. The loop therefore runs BLAS on one thread, which never stalls.
+  gets 2.5 to 4 times slower. The loop therefore runs BLAS on one thread: it has no sibling
+  thread to wait for.
 - With float32 data (or `dtype=np.float32`) the gather and the products move half the bytes.
 - The minibatch is gathered into one buffer allocated once, not into a new array every step.
 """
