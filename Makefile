@@ -1,23 +1,37 @@
-# The README's two commands are `make run` and `make test`; both set up .venv first when needed.
+# The README's commands: `make run`, `make test`, `make submit`. Each sets up .venv first when needed.
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
-.PHONY: setup run test lint bench submit clean
+.PHONY: setup data run test lint bench submit clean
 
+# Code and tools, then CIFAR-10 (unless SKIP_DATA=1, as in CI).
 setup: $(STAMP)
+ifneq ($(SKIP_DATA),1)
+setup: data
+endif
 
+# The stamp records the code setup only; the data has its own target, checked on every run.
 $(STAMP): setup_env.sh requirements.txt pyproject.toml
-	bash setup_env.sh
+	SKIP_DATA=1 bash setup_env.sh
 
-# Execute the whole worksheet headless, in place, saving its outputs. The options keep volatile
-# timing metadata out, and merge each cell's consecutive prints, applying carriage returns, so a
-# progress bar is saved in its final state (as a notebook front end shows it).
-run: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.record_timing=False \
-		--Exporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor \
-		softmax.ipynb
+# CIFAR-10 into cs231n/datasets/cifar-10-batches-py whenever it is missing (a no-op when it is
+# there). Offline: make data SOURCE=/path/to/cifar-10-python.tar.gz (or a cifar-10-batches-py
+# folder). A failure stops here, before anything that needs the data.
+data: $(STAMP)
+	@$(BIN)/python -m cs231n.datasets $(if $(SOURCE),--source "$(SOURCE)") || { \
+		echo "" >&2; \
+		echo "make: CIFAR-10 could not be fetched (error above); nothing was run." >&2; \
+		echo "  Without internet, use a copy you have:" >&2; \
+		echo "    make data SOURCE=/path/to/cifar-10-python.tar.gz" >&2; \
+		echo "    make data SOURCE=/path/to/cifar-10-batches-py" >&2; \
+		exit 1; }
+
+# Execute the whole worksheet headless, in place, saving its outputs (benchmarks/record_run.py
+# holds the exact nbconvert command), then record its time and key results in
+# benchmarks/results/notebook_run.json and the README's Results section.
+run: data
+	$(BIN)/python benchmarks/record_run.py
 
 # The whole test suite, the notebook executed in fast mode included.
 test: $(STAMP)

@@ -5,8 +5,10 @@
 #   SKIP_DATA=1 bash setup_env.sh  # code and tools only
 #   PYTHON=python3.12 bash setup_env.sh
 #
-# A failed CIFAR-10 download (an offline machine) is reported with what to do next; the code
-# setup it follows stays in place.
+# The code setup is recorded in .venv/.setup-stamp (make reruns this script when requirements.txt,
+# pyproject.toml or this script change). The data is not part of that record: `make data` and
+# `make run` fetch CIFAR-10 whenever it is missing, so a failed download (an offline machine) is
+# tried again next time. Without internet, point the fetch at a copy you have (see the message).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,17 +30,22 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 
-echo "==> installing requirements, the cs231n package (editable) and the dev tools"
-.venv/bin/python -m pip install --quiet -r requirements.txt
+# One install: pyproject.toml reads the runtime requirements from requirements.txt.
+echo "==> installing the cs231n package (editable), its requirements and the dev tools"
 .venv/bin/python -m pip install --quiet -e ".[dev]"
 touch .venv/.setup-stamp
 
 if [ "${SKIP_DATA:-0}" = "1" ]; then
-    echo "==> SKIP_DATA=1: not fetching CIFAR-10"
+    echo "==> SKIP_DATA=1: not fetching CIFAR-10 (later: make data)"
 elif ! .venv/bin/python -m cs231n.datasets; then
-    echo "" >&2
-    echo "setup_env.sh: the code is set up, but CIFAR-10 could not be fetched (message above)." >&2
-    echo "  With a local copy of cifar-10-python.tar.gz: .venv/bin/python -m cs231n.datasets --source PATH" >&2
-    echo "  Then run the worksheet with: make run" >&2
+    {
+        echo ""
+        echo "setup_env.sh: the code is set up, but CIFAR-10 could not be fetched (error above)."
+        echo "  Without internet, use a copy you have:"
+        echo "    make data SOURCE=/path/to/cifar-10-python.tar.gz"
+        echo "    make data SOURCE=/path/to/cifar-10-batches-py"
+        echo "  Or just run 'make data' (or 'make run') again later: it retries the download."
+    } >&2
+    exit 1
 fi
-echo "==> done: activate with 'source .venv/bin/activate', or use 'make run' and 'make test'"
+echo "==> done: run 'make run' and 'make test', or 'source .venv/bin/activate' to work by hand"
