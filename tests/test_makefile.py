@@ -33,11 +33,11 @@ line=""
 for arg in "$@"; do line="$line${line:+|}$arg"; done
 echo "$line" >> "$CALL_LOG"
 if [ "$1 $2" = "-m cs231n.datasets" ] && [ "$FETCH_FAILS" = 1 ]; then
-    echo "%s" >&2
+    echo "$FETCH_ERROR" >&2
     exit 1
 fi
 exit 0
-""" % FETCH_ERROR
+"""
 
 
 @pytest.fixture
@@ -61,7 +61,10 @@ def run(root, command, fetch_fails, **env):
     log.unlink(missing_ok=True)
     inherited = {"SKIP_DATA", "SOURCE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}  # from a calling make
     environment = {key: value for key, value in os.environ.items() if key not in inherited}
-    environment.update(CALL_LOG=str(log), FETCH_FAILS="1" if fetch_fails else "0", **env)
+    environment.update(
+        CALL_LOG=str(log), FETCH_FAILS="1" if fetch_fails else "0", FETCH_ERROR=FETCH_ERROR
+    )
+    environment.update(env)
     result = subprocess.run(
         command, cwd=root, env=environment, capture_output=True, text=True, timeout=60
     )
