@@ -1,32 +1,62 @@
 #!/usr/bin/env bash
 # Collect the assignment 1 (softmax) submission from the repository this script lives in:
 #
-#   a1_code_submission.zip    softmax.ipynb, every project .py file (tests/ and benchmarks/ left
-#                             out) and cs231n/saved/, the trained weights
+#   a1_code_submission.zip    softmax.ipynb, the cs231n package's .py files, and the two weight
+#                             files cs231n/saved/softmax.npy and cs231n/saved/best_softmax.npy
 #   a1_inline_submission.pdf  the notebook as saved (it is not run again), for the inline answers
 #
-#   bash collectSubmission.sh        # or: make submit
+#   bash collectSubmission.sh           # or: make submit
+#   bash collectSubmission.sh --force   # hand in a notebook with errors or cells not run
+#
+# It refuses a notebook with error outputs or code cells that were not run (naming them), and a
+# symlink among the files to pack (it never follows one). Both files are built in a temporary
+# folder and put in place together only when both succeeded; after any failure neither is left,
+# so an older zip or PDF can never pass for the current one.
 #
 # The PDF comes from `jupyter nbconvert --to pdf`, which needs xelatex and pandoc. Without them it
-# falls back to nbconvert's HTML printed to PDF by headless Chromium. With neither, or with a
-# required file missing, the script writes nothing and exits non-zero, saying what to do.
+# falls back to nbconvert's HTML printed to PDF by headless Chromium, with formulas typeset by a
+# local MathJax (Debian's libjs-mathjax) and code and output lines wrapped at the page width.
+
+# Run by sh (sh collectSubmission.sh): start again under bash. Only POSIX sh before this point.
+if [ -z "${BASH_VERSION:-}" ]; then
+    if command -v bash >/dev/null 2>&1; then
+        exec bash "$0" "$@"
+    fi
+    echo "collectSubmission.sh: error: this script needs bash; run: bash collectSubmission.sh" >&2
+    exit 1
+fi
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 NOTEBOOK=softmax.ipynb
 CODE_ZIP=a1_code_submission.zip
 INLINE_PDF=a1_inline_submission.pdf
+PACKAGE=cs231n
+WEIGHTS=(cs231n/saved/softmax.npy cs231n/saved/best_softmax.npy)
 REQUIRED_FILES=(
     "$NOTEBOOK"
     cs231n/classifiers/softmax.py
     cs231n/classifiers/linear_classifier.py
-    cs231n/saved/softmax.npy
-    cs231n/saved/best_softmax.npy
+    "${WEIGHTS[@]}"
 )
 LATEX_APT_PACKAGES="texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc"
 CHROMIUM_APT_PACKAGES="chromium libjs-mathjax"
 # Debian's libjs-mathjax: lets Chromium typeset the notebook's formulas without a network.
 LOCAL_MATHJAX=/usr/share/javascript/mathjax/MathJax.js
+
+usage() {
+    echo "usage: bash collectSubmission.sh [--force]"
+    echo "  --force  collect even if the notebook has error outputs or code cells not run"
+}
+
+force=0
+for arg in "$@"; do
+    case "$arg" in
+        --force) force=1 ;;
+        -h | --help) usage; exit 0 ;;
+        *) usage >&2; echo "collectSubmission.sh: error: unknown argument: $arg" >&2; exit 2 ;;
+    esac
+done
 
 fail() {
     echo "collectSubmission.sh: error: $*" >&2
@@ -49,7 +79,27 @@ first_on_path() {
     return 1
 }
 
-# --- 1. Everything the submission needs, checked before anything is written. -------------------
+# On any failure, remove the outputs of an earlier run too: they no longer match the project.
+workdir=""
+finish() {
+    local status=$?
+    if [ -n "$workdir" ]; then
+        rm -rf "$workdir"
+    fi
+    if [ "$status" -ne 0 ]; then
+        for output in "$CODE_ZIP" "$INLINE_PDF"; do
+            if [ -e "$output" ] || [ -L "$output" ]; then
+                rm -f "$output"
+                echo "collectSubmission.sh: removed the earlier $output (it is not current)." >&2
+            fi
+        done
+    fi
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- 1. Everything the submission needs, checked before anything is built. ---------------------
 
 missing=()
 for file in "${REQUIRED_FILES[@]}"; do
@@ -78,25 +128,60 @@ elif ! JUPYTER=$(first_on_path jupyter); then
         "(pip install jupyter)."
 fi
 
-# A notebook saved without running it gives a PDF with no results in it.
-"$PYTHON" - "$NOTEBOOK" <<'PY'
+# A notebook with errors or cells not run is not a finished worksheet: name those cells.
+if ! "$PYTHON" - "$NOTEBOOK" "$force" <<'PY'
 import json
 import sys
 
-path = sys.argv[1]
+path, force = sys.argv[1], sys.argv[2] == "1"
 try:
     with open(path, encoding="utf-8") as f:
         notebook = json.load(f)
 except (OSError, ValueError) as err:
     sys.exit(f"collectSubmission.sh: error: {path} is not a readable notebook (JSON): {err}")
-code_cells = [c for c in notebook.get("cells", []) if c.get("cell_type") == "code"]
-if not any(c.get("outputs") for c in code_cells):
+
+
+def first_line(cell):
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else source
+    lines = [line.strip() for line in source.splitlines() if line.strip()]
+    if not lines:
+        return None
+    return lines[0] if len(lines[0]) <= 70 else lines[0][:67] + "..."
+
+
+problems = []
+for number, cell in enumerate(notebook.get("cells", []), start=1):
+    line = first_line(cell)
+    if cell.get("cell_type") != "code" or line is None:
+        continue
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if errors:
+        what = f"{errors[0].get('ename', 'error')}: {errors[0].get('evalue', '')}".strip(": ")
+        what = what if len(what) <= 60 else what[:57] + "..."
+        problems.append(f"cell {number} has an error output ({what}): {line}")
+    elif cell.get("execution_count") is None:
+        problems.append(f"cell {number} was not run: {line}")
+if problems:
+    level = "warning" if force else "error"
     print(
-        f"collectSubmission.sh: warning: {path} has no outputs in any of its {len(code_cells)} "
-        "code cells. Run all cells and save the notebook, or the PDF will show no results.",
+        f"collectSubmission.sh: {level}: {path} is not a finished run; {len(problems)} code "
+        "cell(s) (cells counted from 1, markdown cells included):",
         file=sys.stderr,
     )
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+    if not force:
+        print(
+            "Run all cells (Restart & Run All, or: make run), save the notebook and try again; "
+            "or hand it in as it is with: bash collectSubmission.sh --force",
+            file=sys.stderr,
+        )
+        sys.exit(1)
 PY
+then
+    fail "the notebook was refused; nothing was written."
+fi
 
 pdf_route=""
 if first_on_path xelatex >/dev/null && first_on_path pandoc >/dev/null; then
@@ -122,45 +207,77 @@ else
     exit 1
 fi
 
+# Both outputs are built here, beside their final place, and renamed into it at the end.
+workdir=$(mktemp -d "$PWD/.collectSubmission.XXXXXX")
+
 # --- 2. The code zip. ---------------------------------------------------------------------------
 
-workdir=$(mktemp -d)
-trap 'rm -rf "$workdir"' EXIT
-rm -f "$CODE_ZIP" "$INLINE_PDF"
-
-# Deterministic: members sorted, fixed timestamps and permissions, so the same files give the
-# same bytes. Hidden directories (.venv, .git, .ipynb_checkpoints), __pycache__, tests/ and
-# benchmarks/ are never entered; the CIFAR-10 batches are not .py files, so they stay out too.
-"$PYTHON" - "$CODE_ZIP" "$NOTEBOOK" <<'PY'
+# Exactly these files: the notebook, the package's .py files and the two weight files. Hidden
+# folders and __pycache__ are not entered; a symlinked folder is not entered either (said so),
+# and a symlink among the files is refused. Deterministic: members sorted, fixed timestamps and
+# permissions, so the same files give the same bytes.
+"$PYTHON" - "$workdir/code.zip" "$workdir/code.summary" "$PACKAGE" "$NOTEBOOK" "${WEIGHTS[@]}" <<'PY'
 import os
+import stat
 import sys
 import zipfile
 
-zip_path, notebook = sys.argv[1], sys.argv[2]
-SKIPPED_DIRS = {"__pycache__", "tests", "benchmarks"}
-SAVED_DIR = os.path.join("cs231n", "saved")
+zip_path, summary_path, package, *fixed = sys.argv[1:]
 
-members = {notebook}
-for root, dirs, files in os.walk("."):
-    dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS]
-    for name in files:
-        path = os.path.normpath(os.path.join(root, name))
-        in_saved = os.path.dirname(path) == SAVED_DIR and not name.startswith(".")
-        if name.endswith(".py") or in_saved:
-            members.add(path)
 
-partial = zip_path + ".partial"
-with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+def symlink_on(path):
+    """The first part of the relative path that is a symlink, or None."""
+    prefix = ""
+    for part in path.split(os.sep):
+        prefix = os.path.join(prefix, part)
+        if os.path.islink(prefix):
+            return prefix
+    return None
+
+
+members = set(fixed)
+for root, dirs, files in os.walk(package):
+    entered = []
+    for name in sorted(dirs):
+        folder = os.path.join(root, name)
+        if name.startswith(".") or name == "__pycache__":
+            continue
+        if os.path.islink(folder):
+            print(f"  (not entered, a symlink: {folder})")
+            continue
+        entered.append(name)
+    dirs[:] = entered
+    members.update(os.path.join(root, name) for name in files if name.endswith(".py"))
+
+refused = []
+for path in sorted(members):
+    link = symlink_on(path)
+    if link is not None:
+        refused.append(f"{path}: {link} is a symlink to {os.readlink(link)}")
+    elif not stat.S_ISREG(os.lstat(path).st_mode):
+        refused.append(f"{path}: not a regular file")
+if refused:
+    print(
+        "collectSubmission.sh: error: the submission must hold the files themselves; the script "
+        "never follows symlinks. Replace these with real files:",
+        file=sys.stderr,
+    )
+    for line in refused:
+        print(f"  {line}", file=sys.stderr)
+    sys.exit(1)
+
+with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
     for path in sorted(members):
         info = zipfile.ZipInfo(path, date_time=(1980, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
         info.create_system = 3  # Unix, so the permissions below are read as such
         info.external_attr = 0o644 << 16
-        with open(path, "rb") as f:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(descriptor, "rb") as f:
             archive.writestr(info, f.read())
-os.replace(partial, zip_path)
 
-print(f"wrote {zip_path}: {len(members)} files, {os.path.getsize(zip_path):,} bytes")
+with open(summary_path, "w") as f:
+    f.write(f"{len(members)} files, {os.path.getsize(zip_path):,} bytes\n")
 for path in sorted(members):
     print(f"  {os.path.getsize(path):>12,}  {path}")
 PY
@@ -171,6 +288,7 @@ PY
 # as its final state, as a notebook front end does, instead of every update on its own line.
 COALESCE=--Exporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor
 if [ "$pdf_route" = latex ]; then
+    # nbconvert's LaTeX template wraps long code and output lines itself.
     "$JUPYTER" nbconvert --to pdf --log-level=ERROR "$COALESCE" \
         --output-dir "$workdir" --output inline "$NOTEBOOK"
 else
@@ -183,6 +301,36 @@ else
     fi
     "$JUPYTER" nbconvert --to html --log-level=ERROR "$COALESCE" ${html_options[@]+"${html_options[@]}"} \
         --output-dir "$workdir" --output inline "$NOTEBOOK"
+    # The page layout for print: narrow margins and prompts, a smaller monospace size so that a
+    # 100-character line (the project's limit) fits the width, and lines wrapped at the page
+    # width instead of cut at the margin; output lines break between words, not inside a number.
+    "$PYTHON" - "$workdir/inline.html" <<'PY'
+import sys
+
+PRINT_CSS = """<style>
+@page { size: letter; margin: 12mm 11mm; }
+:root { --jp-cell-prompt-width: 46px; --jp-code-font-size: 8pt; --jp-code-line-height: 1.3; }
+body { padding: 0 !important; margin: 0 !important; }
+.jp-Notebook { padding: 0 !important; }
+.jp-InputPrompt, .jp-OutputPrompt { font-size: 7pt !important; }
+.jp-InputArea-editor, .jp-InputArea-editor .highlight, .jp-OutputArea-output {
+  overflow: visible !important;
+}
+.jp-InputArea-editor pre, .jp-OutputArea-output pre {
+  font-size: 8pt !important;
+  white-space: pre-wrap !important;
+  word-break: normal !important;
+  overflow-wrap: anywhere !important;
+}
+</style>
+"""
+path = sys.argv[1]
+with open(path, encoding="utf-8") as f:
+    page = f.read()
+head_end = page.index("</head>")
+with open(path, "w", encoding="utf-8") as f:
+    f.write(page[:head_end] + PRINT_CSS + page[head_end:])
+PY
     # These flags keep headless Chromium from reaching for the network (and hanging offline);
     # the virtual time budget lets MathJax finish typesetting before the page is printed.
     chromium_command=(
@@ -202,8 +350,13 @@ else
 fi
 
 if [ ! -s "$workdir/inline.pdf" ] || [ "$(head -c 4 "$workdir/inline.pdf")" != "%PDF" ]; then
-    fail "the $pdf_route route did not produce a PDF; $INLINE_PDF was not written."
+    fail "the $pdf_route route did not produce a PDF; nothing was written."
 fi
-mv "$workdir/inline.pdf" "$INLINE_PDF"
+
+# --- 4. Both built: put them in place together. -------------------------------------------------
+
+mv -f "$workdir/code.zip" "$CODE_ZIP"
+mv -f "$workdir/inline.pdf" "$INLINE_PDF"
+echo "wrote $CODE_ZIP: $(cat "$workdir/code.summary")"
 echo "wrote $INLINE_PDF (via $pdf_route): $(wc -c <"$INLINE_PDF" | tr -d ' ') bytes"
 echo "Submit both files: $CODE_ZIP and $INLINE_PDF."

@@ -2,8 +2,9 @@
 
 Every test builds its own small project tree: a worksheet notebook made with nbformat, tiny .npy
 weights, a few .py files, and files that must stay out of the zip (tests/, benchmarks/,
-__pycache__/, hidden directories, the CIFAR-10 batches). The script is copied into it and run with
-bash, with ``.venv`` linked to the environment running these tests (for its python and jupyter).
+__pycache__/, hidden directories, a stray venv/, other files of cs231n/saved/, the CIFAR-10
+batches). The script is copied into it and run with bash (or sh), with ``.venv`` linked to the
+environment running these tests (for its python and jupyter).
 
 The PDF tools are hidden from most runs by a PATH made of links to every program on the real PATH
 except xelatex, pandoc and Chromium. Runs that must get past the PDF step put a stand-in
@@ -21,11 +22,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import matplotlib.image
 import nbformat
 import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
-from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "collectSubmission.sh"
@@ -48,7 +49,6 @@ OTHER_SUBMITTED_FILES = {
     "cs231n/classifiers/linear_classifier.py": "class LinearClassifier:\n    pass\n",
     "cs231n/data_utils.py": "def load_CIFAR10(root):\n    return root\n",
     "cs231n/datasets/fetch.py": "URL = 'cifar-10-python.tar.gz'\n",
-    "run_experiment.py": "print('top-level scripts are project code too')\n",
 }
 # Files of the fake project that must stay out of the zip.
 LEFT_OUT_FILES = {
@@ -64,12 +64,18 @@ LEFT_OUT_FILES = {
     ".ipynb_checkpoints/softmax-checkpoint.ipynb": "{}",
     "cs231n/.ipynb_checkpoints/softmax-checkpoint.py": "",
     "README.md": "# Fake project\n",
+    "run_experiment.py": "print('only the package is submitted')\n",
+    "venv/lib/python3.11/site-packages/six.py": "a stray virtual environment\n",
+    "venv/bin/activate": "",
+    "cs231n/saved/old_softmax.npy": "an older export",
+    "cs231n/saved/notes.txt": "not a weight file",
     "requirements.txt": "numpy\n",
 }
 EXPECTED_ZIP_MEMBERS = sorted(
     {"softmax.ipynb", "cs231n/saved/softmax.npy", "cs231n/saved/best_softmax.npy"}
     | set(OTHER_SUBMITTED_FILES)
 )
+LINKED_FOLDER = "cs231n/linked"
 HEADING = "Softmax worksheet"
 CODE_LINE = "print('loss:', round(loss, 6))"
 PRINTED = "loss: 2.302585"
@@ -96,12 +102,15 @@ def png_base64():
     pixels = np.stack([np.tile(ramp, (32, 1))] * 3, axis=-1)  # (32, 48, 3)
     pixels[:, :, 2] = 255 - pixels[:, :, 2]
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
+    matplotlib.image.imsave(buffer, pixels, format="png")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def write_notebook(path, with_outputs):
-    """Write a small worksheet: markdown with a formula, a printing cell and a plotting cell."""
+def write_notebook(path, with_outputs, extra_cells=()):
+    """Write a small worksheet: markdown with a formula, a printing cell and a plotting cell.
+
+    extra_cells are appended after them (their ids must be set).
+    """
     markdown = new_markdown_cell(
         f"# {HEADING}\n\nThe loss is $L = \\frac{{1}}{{N}}\\sum_i L_i$.\n\n"
         "**Inline question**: why?"
@@ -122,7 +131,7 @@ def write_notebook(path, with_outputs):
     for cell_id, cell in zip(("heading", "printing", "plotting"), (markdown, printing, plotting)):
         cell.id = cell_id
     notebook = new_notebook(
-        cells=[markdown, printing, plotting],
+        cells=[markdown, printing, plotting, *extra_cells],
         metadata={
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
         },
@@ -130,16 +139,21 @@ def write_notebook(path, with_outputs):
     nbformat.write(notebook, str(path))
 
 
-def make_project(root, with_outputs=True):
+def make_project(root, with_outputs=True, extra_cells=()):
     """Build the fake project under root, with the script and a .venv link; return root."""
     files = {**OTHER_SUBMITTED_FILES, **LEFT_OUT_FILES}
     for relative, text in files.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)
-    write_notebook(root / "softmax.ipynb", with_outputs)
+    write_notebook(root / "softmax.ipynb", with_outputs, extra_cells)
     rng = np.random.default_rng(231)
     np.save(root / "cs231n/saved/softmax.npy", rng.standard_normal((5, 3)))
     np.save(root / "cs231n/saved/best_softmax.npy", rng.standard_normal((5, 3)))
+    # A symlinked folder inside the package (as the data folder may be) is never entered.
+    outside = root.parent / "outside_package"
+    outside.mkdir(exist_ok=True)
+    (outside / "secret.py").write_text("SECRET = 'outside the project'\n")
+    (root / LINKED_FOLDER).symlink_to(outside, target_is_directory=True)
     shutil.copy(SCRIPT, root / "collectSubmission.sh")
     (root / ".venv").symlink_to(VENV, target_is_directory=True)
     return root
@@ -160,8 +174,11 @@ def path_without(bin_dir, hidden):
     return str(bin_dir)
 
 
-def stub_chromium(stub_dir, record_dir):
-    """Write a stand-in `chromium` that records its arguments and the page, and prints a PDF."""
+def stub_chromium(stub_dir, record_dir, fails=False):
+    """Write a stand-in `chromium` that records its arguments and the page, and prints a PDF.
+
+    With fails, it exits 1 after recording, having printed nothing.
+    """
     stub_dir.mkdir()
     stub = stub_dir / "chromium"
     stub.write_text(
@@ -172,6 +189,8 @@ def stub_chromium(stub_dir, record_dir):
         "(record / 'argv.json').write_text(json.dumps(sys.argv[1:]))\n"
         "page = pathlib.Path(sys.argv[-1].removeprefix('file://'))\n"
         "(record / 'page.html').write_bytes(page.read_bytes())\n"
+        f"if {fails}:\n"
+        "    sys.exit('stand-in chromium: failing on purpose')\n"
         "pdf = next(a for a in sys.argv if a.startswith('--print-to-pdf='))\n"
         "pathlib.Path(pdf.split('=', 1)[1]).write_bytes(b'%PDF-1.4\\n% stand-in\\n')\n"
     )
@@ -179,11 +198,11 @@ def stub_chromium(stub_dir, record_dir):
     return str(stub_dir)
 
 
-def run_script(root, path):
+def run_script(root, path, *args, shell="bash"):
     """Run the project's collectSubmission.sh with the given PATH, from another directory."""
     env = {**os.environ, "PATH": path}
     return subprocess.run(
-        ["bash", str(root / "collectSubmission.sh")],
+        [shell, str(root / "collectSubmission.sh"), *args],
         cwd=root.parent,
         env=env,
         capture_output=True,
@@ -257,6 +276,7 @@ def test_script_reports_each_file_and_size(collected):
     for name in EXPECTED_ZIP_MEMBERS:
         assert f"{(root / name).stat().st_size:,}  {name}\n" in result.stdout
     assert f"wrote {INLINE_PDF} (via chromium): {pdf_size} bytes" in result.stdout
+    assert f"(not entered, a symlink: {LINKED_FOLDER})" in result.stdout
     assert "no outputs" not in result.stderr
 
 
@@ -294,13 +314,159 @@ def test_zip_bytes_do_not_depend_on_file_times(collected, tmp_path, stub_path):
     assert (root / CODE_ZIP).read_bytes() == (first_root / CODE_ZIP).read_bytes()
 
 
+def error_cell():
+    """An executed code cell whose output is an error, as a failed cell saves it."""
+    cell = new_code_cell("weights = np.load('missing.npy')\nprint(weights)")
+    cell.id = "failing"
+    cell.execution_count = 3
+    cell.outputs = [
+        new_output(
+            "error",
+            ename="FileNotFoundError",
+            evalue="[Errno 2] No such file or directory: 'missing.npy'",
+            traceback=["FileNotFoundError: ..."],
+        )
+    ]
+    return cell
+
+
+def unrun_cell():
+    """A code cell that was never executed."""
+    cell = new_code_cell("\n# Visualize the learned weights.\nshow_templates(W)")
+    cell.id = "unrun"
+    return cell
+
+
+def write_previous_outputs(root):
+    """Outputs of an earlier run, which a new run must replace or remove."""
+    (root / CODE_ZIP).write_bytes(b"an earlier zip")
+    (root / INLINE_PDF).write_bytes(b"%PDF-1.4 an earlier pdf")
+
+
+def outputs_absent(root):
+    """True if neither output nor the script's temporary folder is in root."""
+    leftovers = list(root.glob(".collectSubmission.*"))
+    return not (root / CODE_ZIP).exists() and not (root / INLINE_PDF).exists() and not leftovers
+
+
 @needs_jupyter
-def test_notebook_without_outputs_warns_and_still_collects(tmp_path, stub_path):
+def test_notebook_not_run_is_refused_naming_every_code_cell(tmp_path, stub_path):
     root = make_project(tmp_path / "project", with_outputs=False)
     result = run_script(root, stub_path)
+    assert result.returncode != 0
+    assert "error: softmax.ipynb is not a finished run; 2 code cell(s)" in result.stderr
+    assert "  cell 2 was not run: loss = 2.302585\n" in result.stderr
+    assert "  cell 3 was not run: plt.imshow(ramp)\n" in result.stderr
+    assert "bash collectSubmission.sh --force" in result.stderr
+    assert outputs_absent(root)
+
+
+@needs_jupyter
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [
+        (
+            error_cell,
+            # The error is cut to 60 characters.
+            "  cell 4 has an error output (FileNotFoundError: [Errno 2] No such file or "
+            "directory: '...): weights = np.load('missing.npy')\n",
+        ),
+        (unrun_cell, "  cell 4 was not run: # Visualize the learned weights.\n"),
+    ],
+)
+def test_one_bad_cell_is_refused_by_index_and_first_line(tmp_path, stub_path, cell, problem):
+    root = make_project(tmp_path / "project", extra_cells=[cell()])
+    result = run_script(root, stub_path)
+    assert result.returncode != 0
+    assert "is not a finished run; 1 code cell(s)" in result.stderr
+    assert problem in result.stderr
+    assert "cell 2" not in result.stderr and "cell 3" not in result.stderr
+    assert outputs_absent(root)
+
+
+@needs_jupyter
+def test_force_collects_a_notebook_with_bad_cells_warning(tmp_path, stub_path):
+    root = make_project(tmp_path / "project", extra_cells=[error_cell(), unrun_cell()])
+    result = run_script(root, stub_path, "--force")
     assert result.returncode == 0, result.stderr
-    assert "warning: softmax.ipynb has no outputs in any of its 2 code cells" in result.stderr
+    assert "warning: softmax.ipynb is not a finished run; 2 code cell(s)" in result.stderr
+    assert "cell 4 has an error output" in result.stderr
+    assert "cell 5 was not run" in result.stderr
     assert zip_names(root / CODE_ZIP) == EXPECTED_ZIP_MEMBERS
+    assert (root / INLINE_PDF).exists()
+
+
+def test_unknown_argument_is_refused(tmp_path, tool_free_path):
+    root = make_project(tmp_path / "project")
+    result = run_script(root, tool_free_path, "--forse")
+    assert result.returncode == 2
+    assert "unknown argument: --forse" in result.stderr
+    assert "usage: bash collectSubmission.sh [--force]" in result.stderr
+
+
+@needs_jupyter
+@pytest.mark.skipif(shutil.which("sh") is None, reason="no sh on PATH")
+def test_runs_under_sh_and_replaces_both_earlier_outputs(collected, tmp_path, stub_path):
+    first_root, _, _ = collected
+    root = make_project(tmp_path / "project")
+    write_previous_outputs(root)
+    result = run_script(root, stub_path, shell="sh")
+    assert result.returncode == 0, result.stderr
+    assert "pipefail" not in result.stderr
+    assert (root / CODE_ZIP).read_bytes() == (first_root / CODE_ZIP).read_bytes()
+    assert (root / INLINE_PDF).read_bytes() == b"%PDF-1.4\n% stand-in\n"
+    assert not list(root.glob(".collectSubmission.*"))
+
+
+@needs_jupyter
+@pytest.mark.parametrize(
+    "linked",
+    ["cs231n/classifiers/softmax.py", "cs231n/extra.py", "cs231n/saved/best_softmax.npy"],
+)
+def test_symlinked_file_is_refused_and_never_read(tmp_path, stub_path, linked):
+    root = make_project(tmp_path / "project")
+    outside = tmp_path / "outside_secret.txt"
+    outside.write_text("SECRET contents of a file outside the project\n")
+    (root / linked).unlink(missing_ok=True)
+    (root / linked).symlink_to(outside)
+    result = run_script(root, stub_path)
+    assert result.returncode != 0
+    assert "never follows symlinks" in result.stderr
+    assert f"  {linked}: {linked} is a symlink to {outside}\n" in result.stderr
+    assert outputs_absent(root)
+
+
+@needs_jupyter
+def test_failed_pdf_leaves_neither_output(tmp_path, tool_free_path):
+    root = make_project(tmp_path / "project")
+    write_previous_outputs(root)
+    failing = stub_chromium(tmp_path / "bin", tmp_path / "record", fails=True)
+    result = run_script(root, failing + os.pathsep + tool_free_path)
+    assert result.returncode != 0
+    assert "failing on purpose" in result.stderr
+    assert f"removed the earlier {CODE_ZIP} (it is not current)" in result.stderr
+    assert f"removed the earlier {INLINE_PDF} (it is not current)" in result.stderr
+    assert outputs_absent(root)
+
+
+@needs_jupyter
+def test_refused_notebook_removes_earlier_outputs(tmp_path, stub_path):
+    root = make_project(tmp_path / "project", extra_cells=[unrun_cell()])
+    write_previous_outputs(root)
+    result = run_script(root, stub_path)
+    assert result.returncode != 0
+    assert outputs_absent(root)
+
+
+@needs_jupyter
+def test_chromium_page_wraps_long_lines(collected):
+    _, _, record_dir = collected
+    page = (record_dir / "page.html").read_text()
+    style = page[: page.index("</head>")]
+    print_css = style[style.rindex("<style>") :]
+    assert "white-space: pre-wrap !important" in print_css
+    assert "word-break: normal !important" in print_css
+    assert "overflow-wrap: anywhere !important" in print_css
 
 
 @pytest.mark.parametrize("missing", REQUIRED_FILES)
