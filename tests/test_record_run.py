@@ -1,0 +1,158 @@
+"""benchmarks/record_run.py (what `make run` runs) and the README sections of benchmarks/results.py.
+
+The key results are read from printed lines made up here, with known values; one test executes a
+tiny notebook that prints them, through the same nbconvert command as `make run`, into a
+temporary folder, and reads back the results file and the README it regenerated.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import record_run  # noqa: E402
+import results  # noqa: E402
+
+PRINTED = {
+    "data": "data: a CIFAR-10 copy whose batch checksums differ (6 of 6 differ)",
+    "first run time": "That took 1.458378s",
+    "first run train accuracy": "training accuracy: 0.330367",
+    "first run validation accuracy": "validation accuracy: 0.359000",
+    "coarse search": "16 runs in 8.1 s; best: learning rate 1e-05, reg 1e+02",
+    "fine search": "best: learning rate 2.0e-05, reg 3.3e+01; 9 runs in 16.8 s",
+    "best validation accuracy": (
+        "best validation accuracy achieved during cross-validation: 0.427000"
+    ),
+    "test accuracy": "Softmax classifier on raw pixels final test set accuracy: 0.409000",
+    "naive vs vectorized": (
+        "(exactly: loss difference 2.2e-15, gradient difference 2.8e-13, gradient norm 3.7e+02)"
+    ),
+}
+# Lines around them that must not be taken for them.
+DISTRACTORS = [
+    "lr 2.000000e-05 reg 3.333333e+01 train accuracy: 0.437735 val accuracy: 0.427000",
+    "iteration 1400 / 1500: loss 2.102765",
+]
+EXPECTED_ROWS = [
+    ("first SGD run: time", "1.5 s"),
+    ("first SGD run: train / validation accuracy", "0.330 / 0.359"),
+    ("search, coarse: 16 runs (best: learning rate 1e-05, reg 1e+02)", "8.1 s"),
+    ("search, fine: 9 runs around the coarse winner", "16.8 s"),
+    ("best validation accuracy (learning rate 2.0e-05, reg 3.3e+01)", "0.427"),
+    ("test accuracy of the model chosen on validation", "0.409"),
+    ("naive vs vectorized: loss / gradient difference", "2.2e-15 / 2.8e-13"),
+    ("whole notebook, headless (`make run`, kernel start included)", "41.2 s"),
+]
+README_TEXT = (
+    "# Project\n\n## Results\n\n"
+    f"{results.RESULTS_BEGIN}\nold results\n{results.RESULTS_END}\n\n## Speed\n\n"
+    f"{results.BEGIN}\nold speed\n{results.END}\n"
+)
+
+
+def printed_text(lines):
+    return "".join(line + "\n" for line in lines)
+
+
+def test_extract_finds_each_key_result():
+    text = printed_text([DISTRACTORS[0], *PRINTED.values(), DISTRACTORS[1]])
+    values = record_run.extract(text)
+    values["wall_seconds"] = 41.23
+    rows = record_run.rows(values)
+    assert [(row["what"], row["ours"]) for row in rows] == EXPECTED_ROWS
+    assert values["data"] == "a CIFAR-10 copy whose batch checksums differ (6 of 6 differ)"
+    for row in rows:
+        assert results.check_row(row)["ratio"] is None
+
+
+@pytest.mark.parametrize("absent", sorted(PRINTED))
+def test_a_missing_key_result_fails_naming_it(absent):
+    text = printed_text(line for name, line in PRINTED.items() if name != absent)
+    with pytest.raises(record_run.RecordError) as error:
+        record_run.extract(text)
+    assert f"{absent}: 0 lines match" in str(error.value)
+    assert "update PATTERNS in benchmarks/record_run.py" in str(error.value)
+    assert str(error.value).count("lines match") == 1
+
+
+def test_a_key_result_printed_twice_fails():
+    text = printed_text([*PRINTED.values(), PRINTED["test accuracy"]])
+    with pytest.raises(record_run.RecordError, match="test accuracy: 2 lines match"):
+        record_run.extract(text)
+
+
+def test_the_committed_notebook_shows_every_key_result():
+    notebook = nbformat.read(str(record_run.NOTEBOOK), as_version=4)
+    values = record_run.extract(record_run.printed_text(notebook))
+    assert 0 < float(values["test"]) < 1 and 0 < float(values["best_val"]) < 1
+
+
+def speed_row():
+    return {"what": "loss", "baseline": "2.0 s", "ours": "1.0 s", "ratio": 2.0,
+            "goal": ">= 1.5x", "met": True}  # fmt: skip
+
+
+def test_sections_go_to_their_own_markers(tmp_path):
+    results.write_result("bench_x", [speed_row()], data="d", load_before=[0.5, 0, 0],
+                         directory=tmp_path)  # fmt: skip
+    row = {**speed_row(), "what": "test accuracy", "baseline": "", "ours": "0.409",
+           "ratio": None, "goal": None, "met": None}  # fmt: skip
+    results.write_result("notebook_run", [row], data="JPEG copy", load_before=[1.5, 0, 0],
+                         notes=["A note."], directory=tmp_path, section="results")  # fmt: skip
+    text = results.regenerate(README_TEXT, tmp_path)
+    results_part = text[text.index(results.RESULTS_BEGIN) : text.index(results.RESULTS_END)]
+    speed_part = text[text.index(results.BEGIN) : text.index(results.END)]
+    assert "| test accuracy | 0.409 |" in results_part
+    assert "load average 1.50 before the run" in results_part and "- A note." in results_part
+    assert "notebook_run" not in speed_part and "| loss | 2.0 s | 1.0 s | 2.00x |" in speed_part
+    assert "bench_x" not in results_part
+    assert "old results" not in text and "old speed" not in text
+    assert results.regenerate(text, tmp_path) == text
+
+
+def test_a_results_file_without_section_is_speed(tmp_path):
+    path = results.write_result("bench_old", [speed_row()], data="d", load_before=[0, 0, 0],
+                                directory=tmp_path)  # fmt: skip
+    record = json.loads(path.read_text())
+    del record["section"]
+    path.write_text(json.dumps(record))
+    text = results.regenerate(README_TEXT, tmp_path)
+    assert "bench_old" in text[text.index(results.BEGIN) :]
+
+
+def test_unknown_section_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="section must be one of"):
+        results.write_result("x", [], data="d", load_before=[0, 0, 0], directory=tmp_path,
+                             section="speeds")  # fmt: skip
+
+
+def test_record_executes_the_notebook_in_place_and_writes_the_results(tmp_path):
+    path = tmp_path / "tiny.ipynb"
+    cells = [new_code_cell(f"print({line!r})") for line in PRINTED.values()]
+    cells.append(new_code_cell("for i in range(3):\n    print(f'\\r{i}/2', end='')"))
+    notebook = new_notebook(
+        cells=cells,
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+    )
+    nbformat.write(notebook, str(path))
+    readme = tmp_path / "README.md"
+    readme.write_text(README_TEXT)
+    values = record_run.record(path, directory=tmp_path / "results", readme=readme)
+
+    executed = nbformat.read(str(path), as_version=4)
+    assert all(cell.execution_count for cell in executed.cells)
+    assert "timing" not in json.dumps(executed.cells[0].metadata)
+    assert executed.cells[-1].outputs[0].text == "2/2"  # the progress line's final state
+    record = json.loads((tmp_path / "results" / "notebook_run.json").read_text())
+    assert record["section"] == "results"
+    assert record["data"] == values["data"]
+    assert [row["ours"] for row in record["rows"]][:-1] == [ours for _, ours in EXPECTED_ROWS[:-1]]
+    assert record["rows"][-1]["ours"] == f"{values['wall_seconds']:.1f} s"
+    assert values["wall_seconds"] > 0
+    assert "| test accuracy of the model chosen on validation | 0.409 |" in readme.read_text()
