@@ -154,7 +154,8 @@ def render_results(records):
         before = record["load_average_before_run"][0]
         after = record["load_average_1_5_15_min"][0]
         lines.append(
-            f"From `{record['benchmark']}` on {record['date'][:10]} ({record['cores']} cores, "
+            f"Recorded in `benchmarks/results/{record['benchmark']}.json` on "
+            f"{record['date'][:10]} ({record['cores']} cores, "
             f"{record['cpu']}; load average {before:.2f} before the run, {after:.2f} after; "
             f"data: {record['data']}):"
         )
