@@ -124,8 +124,7 @@ fi
 if [ -x .venv/bin/jupyter ]; then
     JUPYTER=.venv/bin/jupyter
 elif ! JUPYTER=$(first_on_path jupyter); then
-    fail "jupyter not found: expected .venv/bin/jupyter (run 'make setup') or jupyter on PATH" \
-        "(pip install jupyter)."
+    fail "jupyter not found: expected .venv/bin/jupyter (run 'make setup') or jupyter on PATH."
 fi
 
 # A notebook with errors or cells not run is not a finished worksheet: name those cells.
