@@ -120,20 +120,13 @@ def printed_lines():
     return lines
 
 
-def test_every_code_line_appears_whole(rendered):
+@pytest.mark.parametrize(("kind", "lines"), [("code", code_lines), ("output", printed_lines)])
+def test_every_line_appears_whole(rendered, kind, lines):
     _, text, _ = rendered
-    lines = code_lines()
-    assert len(lines) > 100
-    missing = [line for line in lines if squeezed(line) not in squeezed(text)]
-    assert not missing, f"{len(missing)} of {len(lines)} code lines cut or lost: {missing[:5]}"
-
-
-def test_every_printed_line_appears_whole(rendered):
-    _, text, _ = rendered
-    lines = printed_lines()
+    lines = lines()
     assert len(lines) > 50
     missing = [line for line in lines if squeezed(line) not in squeezed(text)]
-    assert not missing, f"{len(missing)} of {len(lines)} output lines cut or lost: {missing[:5]}"
+    assert not missing, f"{len(missing)} of {len(lines)} {kind} lines cut or lost: {missing[:5]}"
 
 
 def test_printed_lines_break_between_words(rendered):
