@@ -5,8 +5,9 @@ called while loading, so ``pickle.load`` on a stranger's file runs whatever that
 for. :func:`load` reads with an unpickler whose ``find_class`` admits only what numpy arrays,
 dtypes and numpy scalars need to be rebuilt, and Python 2 / protocol 2 byte strings; the
 builtin containers (dict, list, tuple, set), str, bytes, int, float, bool and None need no
-global at all. Any other global is refused before it is imported, with
-:class:`ForbiddenGlobalError`.
+global at all. Any other global is refused without importing its module, with
+:class:`ForbiddenGlobalError` (for a ``numpy.*`` name, the only look-up is whether this numpy
+has that module at all, to tell a newer numpy's file from a hostile one).
 
 This is what the CIFAR-10 python batches (``cs231n.datasets.batches``) are read with; a
 grader can use it for any such file::
