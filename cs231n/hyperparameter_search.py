@@ -83,6 +83,7 @@ def _train_one(lr, reg, seed):
     try:
         model.train(
             _job["X_train"], _job["y_train"], learning_rate=lr, reg=reg, seed=seed,
+            on_divergence="raise",
             **_job["train_options"],
         )
     except TrainingDivergedError:
