@@ -19,6 +19,8 @@ lists what each test is worth, 100 in all.
 import tempfile
 import time
 
+from cs231n.datasets import CIFAR10_DIR
+
 from . import code_tests, notebook, weights
 from .results import TestResult
 from .sandbox import Limits
@@ -46,7 +48,7 @@ DATA_GROUPS = ("weights",)
 DEFAULT_LIMITS = Limits()
 
 
-def grade(source, groups=GROUPS, cifar10_dir=None, splits=None, limits=DEFAULT_LIMITS):
+def grade(source, groups=GROUPS, cifar10_dir=CIFAR10_DIR, splits=None, limits=DEFAULT_LIMITS):
     """Grade a submission; return (list of TestResult, notes).
 
     Parameters
@@ -55,7 +57,7 @@ def grade(source, groups=GROUPS, cifar10_dir=None, splits=None, limits=DEFAULT_L
         The submission: a zip from collectSubmission.sh, or a folder.
     groups : sequence of str
         Which groups of tests to run, from GROUPS (all by default).
-    cifar10_dir : str or None
+    cifar10_dir : str
         CIFAR-10 folder, read when the "weights" group runs and the submission holds weights.
     splits : dict or None
         Already loaded `weights.load_splits(...)`, to share between gradings.
@@ -77,6 +79,8 @@ def grade(source, groups=GROUPS, cifar10_dir=None, splits=None, limits=DEFAULT_L
         submission = read_submission(source, workdir)
         if submission.missing:
             notes.append("not in the submission: " + ", ".join(submission.missing))
+        if "weights" in groups and splits is None and any(submission.path(n) for n in SAVED):
+            splits = weights.load_splits(cifar10_dir)  # first: without data, fail fast
         if "losses" in groups:
             results += code_tests.grade_losses(submission, limits, POINTS)
         if "numgrad" in groups:
@@ -88,8 +92,6 @@ def grade(source, groups=GROUPS, cifar10_dir=None, splits=None, limits=DEFAULT_L
         if "predict" in groups:
             results.append(code_tests.grade_predict(submission, limits, POINTS["predict"]))
         if "weights" in groups:
-            if splits is None and any(submission.path(name) for name in SAVED):
-                splits = weights.load_splits(cifar10_dir)
             results += weights.grade_weights(submission, splits, POINTS)
         if "notebook" in groups:
             results += notebook.grade_notebook(submission, POINTS)

@@ -45,7 +45,8 @@ def loss_lines(problem, entry, received_dW, part):
     """Feedback for one problem where `part` ("loss" or "gradient") is wrong."""
     head = f"problem ({problem.describe()}):"
     if entry["error"]:
-        return [f"{head} raised {entry['error']}"]
+        hint = f" -- {pb.OVERFLOW_HINT}" if problem.large_scores else ""
+        return [f"{head} raised {entry['error']}{hint}"]
     if entry["problem"] and (part == "loss" or received_dW is None):
         return [f"{head} {entry['problem']}"]
     if part == "loss":

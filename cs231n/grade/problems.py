@@ -36,6 +36,10 @@ LARGE_SCORE_SHAPES = [
     (12, 30, 5, np.float32, 1e-4, 500.0),
 ]
 DEV_SHAPE = (500, 3073, 10)
+OVERFLOW_HINT = (
+    "on large scores exp overflows: subtract each row's largest score from its scores before "
+    "exponentiating (it leaves the probabilities unchanged)"
+)
 
 
 @dataclass
@@ -126,12 +130,7 @@ def diagnose_loss(problem, received):
     N = problem.X.shape[0]
     tol = 1e-3
     if received is None or not np.isfinite(received):
-        if problem.large_scores:
-            return (
-                "the loss overflowed: subtract each row's largest score from its scores before "
-                "exponentiating (it leaves the probabilities unchanged)"
-            )
-        return "the loss is not a finite number"
+        return OVERFLOW_HINT if problem.large_scores else "the loss is not a finite number"
     candidates = [
         (0.0, "the loss is 0: is this still the starter's unfinished stub?"),
         (
@@ -162,12 +161,7 @@ def diagnose_grad(problem, received):
     N = problem.X.shape[0]
     reg_grad = 2 * problem.reg * problem.W.astype(np.float64)  # (D, C)
     if not np.all(np.isfinite(received)):
-        if problem.large_scores:
-            return (
-                "dW holds NaN or inf: subtract each row's largest score from its scores before "
-                "exponentiating"
-            )
-        return "dW holds NaN or inf"
+        return OVERFLOW_HINT if problem.large_scores else "dW holds NaN or inf"
     candidates = [
         (np.zeros_like(problem.dW), "dW is all zeros: is this still the starter's stub?"),
         (-problem.dW, "dW has the wrong sign: return the gradient of the loss, not its negative"),

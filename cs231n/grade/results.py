@@ -70,12 +70,12 @@ def write_results(path, results, execution_time, notes=()):
 
 
 def summary(results, notes=()):
-    """A short human summary: one line per test, with its first feedback line when not full."""
+    """A short human summary: one line per test, and two lines of feedback when not full."""
     lines = []
     for r in results:
         lines.append(f"{r.score:6.2f} / {r.max_score:<3g} {r.name}")
-        if not r.full and r.lines:
-            lines.append(f"{'':13}{r.lines[0]}")
+        if not r.full:
+            lines += [f"{'':13}{line}" for line in r.lines[:2]]
     total = sum(r.score for r in results)
     possible = sum(r.max_score for r in results)
     lines.append(f"{total:6.2f} / {possible:<3g} total")
