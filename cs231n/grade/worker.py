@@ -11,6 +11,7 @@ reports what the submitted code returned.
 Shapes: N examples, D features, C classes; W (D, C), X (N, D), y (N,).
 """
 
+import errno
 import json
 import os
 import sys
@@ -38,6 +39,8 @@ def where_in_submission(err):
 
 
 def describe_error(err):
+    if isinstance(err, OSError) and err.errno == errno.EFBIG:
+        return f"the code printed or wrote more than the grader's limit{where_in_submission(err)}"
     if isinstance(err, SystemExit):
         return f"the code called sys.exit({err.code!r}){where_in_submission(err)}"
     text = str(err).strip().splitlines()
