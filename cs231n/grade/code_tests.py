@@ -61,11 +61,11 @@ def loss_lines(problem, entry, received_dW, part):
 
 def score_problems(test, checks, what="hidden problems correct", max_lines=3):
     """Award `test` the fraction of passed checks; `checks` is a list of (passed, lines)."""
-    failed = [lines for passed, lines in checks if not passed]
-    passed = len(checks) - len(failed)
-    detail = [line for lines in failed[:max_lines] for line in lines]
-    if len(failed) > max_lines:
-        detail.append(f"... and {len(failed) - max_lines} more")
+    passed = sum(1 for ok, _ in checks if ok)
+    explained = [lines for ok, lines in checks if not ok and lines]
+    detail = [line for lines in explained[:max_lines] for line in lines]
+    if len(explained) > max_lines:
+        detail.append(f"... and {len(explained) - max_lines} more")
     return test.award(passed / len(checks), f"{passed} of {len(checks)} {what}", *detail)
 
 
@@ -296,25 +296,38 @@ def grade_train(submission, limits, points):
             + "; ".join(problems)
             + (f" (warnings: {warned})" if warned else ""),
         )
-    tail = history[-TRAIN_TAIL:]
-    target = TRAIN_FINAL_FRACTION * math.log(C)
-    if len(history) == n and np.all(np.isfinite(tail)) and tail.mean() < target:
-        lower_test.award(
-            1, f"mean of the last {TRAIN_TAIL} losses {tail.mean():.4f} < {target:.4f}"
-        )
-    else:
-        final = f"{tail.mean():.4g}" if len(tail) else "missing"
-        lower_test.award(
-            0,
-            (
-                f"with {setting} on well-separated classes, the mean of the last {TRAIN_TAIL} "
-                f"losses is {final}; expected below {target:.4f} (half the initial loss). Check "
-                "that each minibatch takes the labels of the SAME rows (y_batch = y[idx] with "
-                "X_batch = X[idx]) and that the step is W -= learning_rate * grad"
-            )
-            + (f" (warnings: {warned})" if warned else ""),
-        )
+    lower_test.award(*lowers_verdict(history, setting, C))
+    if warned and not lower_test.full:
+        lower_test.lines.append(f"warnings: {warned}")
     return [history_test, lower_test]
+
+
+def lowers_verdict(history, setting, num_classes):
+    """(fraction, line) for the loss history of the training problem."""
+    n = TRAIN["num_iters"]
+    tail = history[-TRAIN_TAIL:]
+    target = TRAIN_FINAL_FRACTION * math.log(num_classes)
+    if len(history) < n or not np.all(np.isfinite(history)):
+        stop = next((k for k, v in enumerate(history) if not np.isfinite(v)), len(history))
+        return 0, (
+            f"with {setting}, training diverged after {stop} of {n} iterations although this "
+            "learning rate is small for the problem: check that the step is "
+            "W -= learning_rate * grad"
+        )
+    if tail.mean() < target:
+        return 1, f"mean of the last {TRAIN_TAIL} losses {tail.mean():.4f} < {target:.4f}"
+    if tail.mean() > history[0]:
+        advice = "the loss grew: check that the step is W -= learning_rate * grad"
+    else:
+        advice = (
+            "check that each minibatch takes the labels of the SAME rows "
+            "(y_batch = y[idx] with X_batch = X[idx]) and that the step is "
+            "W -= learning_rate * grad"
+        )
+    return 0, (
+        f"with {setting} on well-separated classes, the mean of the last {TRAIN_TAIL} losses is "
+        f"{tail.mean():.4g}; expected below {target:.4f} (half the initial loss): {advice}"
+    )
 
 
 def grade_predict(submission, limits, points):
