@@ -59,10 +59,23 @@ def loss_lines(problem, entry, received_dW, part):
     return [line + (f" -- {hint}" if hint else "")]
 
 
+def explain(good, problem, entry, received_dW, part):
+    """No lines for a correct answer, else `loss_lines`."""
+    return [] if good else loss_lines(problem, entry, received_dW, part)
+
+
+def failed_checks(reason, count):
+    """`count` failed checks for a task that did not run, the reason given once."""
+    return [(False, [reason])] + [(False, [])] * (count - 1)
+
+
 def score_problems(test, checks, what="hidden problems correct", max_lines=3):
-    """Award `test` the fraction of passed checks; `checks` is a list of (passed, lines)."""
+    """Award `test` the fraction of passed checks; `checks` is a list of (passed, lines).
+
+    The lines of a passed check are ignored.
+    """
     passed = sum(1 for ok, _ in checks if ok)
-    explained = [lines for ok, lines in checks if not ok and lines]
+    explained = [lines for ok, lines in checks if not ok and lines]  # failed, with a reason
     detail = [line for lines in explained[:max_lines] for line in lines]
     if len(explained) > max_lines:
         detail.append(f"... and {len(explained) - max_lines} more")
@@ -92,13 +105,9 @@ def grade_losses(submission, limits, points):
         if reason:
             for key in (f"{prefix}_loss", f"{prefix}_grad"):
                 tests[key].award(0, reason)
-            for checks in (large_checks, mutation_checks):
-                count = (
-                    len(problems)
-                    if checks is mutation_checks
-                    else len([p for p in problems if p.large_scores])
-                )
-                checks += [(False, [f"{function}: {reason}"])] + [(False, [])] * (count - 1)
+            large_count = sum(1 for p in problems if p.large_scores)
+            large_checks += failed_checks(f"{function}: {reason}", large_count)
+            mutation_checks += failed_checks(f"{function}: {reason}", len(problems))
             continue
         loss_checks, grad_checks = [], []
         for k, (problem, entry) in enumerate(zip(problems, reply.data["problems"])):
@@ -106,24 +115,13 @@ def grade_losses(submission, limits, points):
             good_loss = entry["error"] is None and pb.loss_ok(problem, entry["loss"])
             good_grad = entry["error"] is None and pb.grad_ok(problem, dW)
             if problem.large_scores:
-                lines = (
-                    []
-                    if good_loss and good_grad
-                    else [
-                        f"{function}: " + line
-                        for line in loss_lines(
-                            problem, entry, dW, "loss" if not good_loss else "gradient"
-                        )
-                    ]
-                )
-                large_checks.append((good_loss and good_grad, lines))
+                good = good_loss and good_grad
+                part = "gradient" if good_loss else "loss"
+                lines = explain(good, problem, entry, dW, part)
+                large_checks.append((good, [f"{function}: {line}" for line in lines]))
             else:
-                loss_checks.append(
-                    (good_loss, [] if good_loss else loss_lines(problem, entry, dW, "loss"))
-                )
-                grad_checks.append(
-                    (good_grad, [] if good_grad else loss_lines(problem, entry, dW, "gradient"))
-                )
+                loss_checks.append((good_loss, explain(good_loss, problem, entry, dW, "loss")))
+                grad_checks.append((good_grad, explain(good_grad, problem, entry, dW, "gradient")))
             mutation_checks.append(
                 mutation_check(function, problem, entry, good_loss and good_grad)
             )
