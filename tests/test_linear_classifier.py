@@ -356,3 +356,63 @@ def test_verbose_prints_every_100_iterations(data, capsys):
         "iteration 100 / 250",
         "iteration 200 / 250",
     ]
+
+
+class FakeBlas:
+    """Stands in for threadpoolctl's BLAS controller: records the thread count it is set to."""
+
+    def __init__(self, num_threads):
+        self.default = self.threads = num_threads
+        self.restored = False
+
+    def info(self):
+        return [{"num_threads": self.threads}]
+
+    def limit(self, limits):
+        self.threads = limits
+        return self
+
+    def restore_original_limits(self):
+        self.threads, self.restored = self.default, True
+
+
+class FakeController:
+    def __init__(self, blas):
+        self.blas = blas
+
+    def __call__(self):
+        return self
+
+    def select(self, user_api):
+        assert user_api == "blas"
+        return self.blas
+
+
+@pytest.mark.parametrize("faster", [1, 2])
+def test_blas_threads_picks_the_faster_thread_count_and_rechecks(monkeypatch, faster):
+    import time
+
+    from cs231n.classifiers import linear_classifier
+
+    blas = FakeBlas(num_threads=2)
+    monkeypatch.setattr(linear_classifier, "ThreadpoolController", FakeController(blas))
+    chooser = linear_classifier.BlasThreads(period=40, trial=4)
+    used = []
+    for _ in chooser.timed_range(100):
+        used.append(blas.threads)
+        time.sleep(0.001 if blas.threads == faster else 0.01)  # a step on the slower choice
+    assert used[:4] == [1] * 4 and used[4:8] == [2] * 4  # a trial of each
+    assert used[8:40] == [faster] * 32  # then the faster one, until the next period
+    assert used[40:44] == [1] * 4 and used[48:80] == [faster] * 32
+    assert blas.restored and blas.threads == 2
+
+
+def test_blas_threads_changes_nothing_with_one_thread_or_without_threadpoolctl(monkeypatch):
+    from cs231n.classifiers import linear_classifier
+
+    blas = FakeBlas(num_threads=1)
+    monkeypatch.setattr(linear_classifier, "ThreadpoolController", FakeController(blas))
+    assert list(linear_classifier.BlasThreads().timed_range(50)) == list(range(50))
+    assert not blas.restored
+    monkeypatch.setattr(linear_classifier, "ThreadpoolController", None)
+    assert list(linear_classifier.BlasThreads().timed_range(50)) == list(range(50))
