@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
-.PHONY: setup data run test lint bench submit clean
+.PHONY: setup data run test lint bench submit release clean
 
 # Code and tools, then CIFAR-10 (unless SKIP_DATA=1, as in CI).
 setup: $(STAMP)
@@ -47,6 +47,11 @@ bench: $(STAMP)
 
 submit: $(STAMP)
 	bash collectSubmission.sh
+
+# The student release, built from this solution: dist/assignment1-softmax/ (see README).
+release: $(STAMP)
+	$(BIN)/python -m cs231n.release dist/assignment1-softmax
+	$(BIN)/python -m pytest -q tests/test_release.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache a1_code_submission.zip a1_inline_submission.pdf
