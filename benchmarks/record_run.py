@@ -50,6 +50,9 @@ PATTERNS = {
     "test accuracy": (
         r"^Softmax classifier on raw pixels final test set accuracy: (?P<test>[0-9.]+)$"
     ),
+    "test accuracy, all test images": (
+        r"^the same model on all (?P<test_all_count>[0-9,]+) test images: (?P<test_all>[0-9.]+)$"
+    ),
     "naive vs vectorized": (
         r"^\(exactly: loss difference (?P<loss_diff>\S+), "
         r"gradient difference (?P<grad_diff>\S+),"
@@ -70,7 +73,9 @@ ROWS = (
         "best validation accuracy (learning rate {best_lr}, reg {best_reg})",
         "{best_val:.3f}",
     ),
-    ("test accuracy of the model chosen on validation", "{test:.3f}"),
+    ("test accuracy of the model chosen on validation (the course's 1,000 test images)",
+     "{test:.3f}"),
+    ("the same model on all {test_all_count} test images", "{test_all:.3f}"),
     ("naive vs vectorized: loss / gradient difference", "{loss_diff} / {grad_diff}"),
     ("whole notebook, headless (`make run`, kernel start included)", "{wall_seconds:.1f} s"),
 )
