@@ -100,8 +100,9 @@ def train_stacked(
     num_iters, batch_size : int
     lr_decay : float
         Every learning rate is multiplied by lr_decay after each epoch.
-    seed : int
-        Seeds `np.random.RandomState`, which draws the minibatches shared by all configurations.
+    seed : int or np.random.RandomState
+        Seeds `np.random.RandomState` (or is the generator) that draws the minibatches shared by
+        all configurations.
     dtype : floating dtype or None
         Dtype of W and of the arithmetic; None uses X's dtype.
     average_last_epochs : float
@@ -118,7 +119,7 @@ def train_stacked(
     dtype = np.dtype(X.dtype if dtype is None else dtype)
     num_train, dim = X.shape
     K, C, B = len(learning_rates), num_classes, batch_size
-    rng = np.random.RandomState(seed)
+    rng = seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(seed)
     iters_per_epoch = max(1, num_train // B)
     average_from = num_iters - min(num_iters, round(average_last_epochs * iters_per_epoch))
     if average_last_epochs <= 0:
