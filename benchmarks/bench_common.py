@@ -135,7 +135,7 @@ def finish(name, rows, *, data, load_before, notes=(), results_dir=None, quick=F
     print(f"\n{name}: load average before the run {load_before[0]:.2f}, now {load_now()[0]:.2f}")
     for r in rows:
         ratio = "" if r["ratio"] is None else f"  {r['ratio']:.2f}x"
-        verdict = "met" if r["met"] else "NOT met"
+        verdict = {True: "met", False: "NOT met", None: "not judged (smoke run)"}[r["met"]]
         goal = "" if r["goal"] is None else f"  goal {r['goal']}: {verdict}"
         print(f"  {r['what']}: {r['baseline'] or '-'} -> {r['ours']}{ratio}{goal}")
     for note in notes:
