@@ -134,6 +134,14 @@ def train_stacked(
     decay = dtype.type(lr_decay)
     flush = dtype.type(math.exp(FLUSH_EXPONENT))
     X_batch = np.empty((B, dim), dtype=dtype)  # reused by every step
+    step_buffer = np.empty((dim, K * C), dtype=dtype)  # reused by every step
+
+    def shrink(step_size, reg):
+        # The regularization's decay factor, computed in float64 and rounded once to dtype: in
+        # float32 that changes a step by about as much as the rounding of W itself does.
+        factor = 1 - 2 * step_size.astype(np.float64) * reg.astype(np.float64)  # (Ka,)
+        return np.repeat(factor, C).astype(dtype)  # (Ka * C,)
+
     rows = np.arange(B)[:, np.newaxis]  # (B, 1)
     W_mean = None  # (D, Ka * C), the running mean of the iterates once averaging has begun
     num_averaged = 0
@@ -155,7 +163,7 @@ def train_stacked(
             probs = np.exp(scores, out=scores)  # (B, Ka, C), not yet normalized
             exp_sums = probs.sum(axis=2)  # (B, Ka), each >= 1
             data_loss = np.mean(np.log(exp_sums) - correct, axis=0)  # (Ka,)
-            squares = np.square(W).sum(axis=0).reshape(len(configs), C).sum(axis=1)  # (Ka,)
+            squares = np.einsum("dj,dj->j", W, W).reshape(len(configs), C).sum(axis=1)  # (Ka,)
             finite = np.isfinite(data_loss + reg * squares)  # (Ka,)
 
             if not finite.all():
@@ -181,9 +189,10 @@ def train_stacked(
             dscores = probs  # becomes lr_k * (P_k - Y) / B in place
             dscores[rows, blocks, y_batch[:, np.newaxis]] -= 1
             dscores *= (step_size / dtype.type(B))[:, np.newaxis]
-            step = X_batch.T @ dscores.reshape(B, -1)  # (D, Ka * C): lr_k * data gradient
-            step += W * np.repeat(2 * step_size * reg, C)  # + lr_k * 2 reg_k W_k
-            W -= step
+            # W_k - lr_k (data gradient + 2 reg_k W_k) = (1 - 2 lr_k reg_k) W_k - lr_k (data grad.)
+            step = np.matmul(X_batch.T, dscores.reshape(B, -1), out=step_buffer[:, : W.shape[1]])
+            W *= shrink(step_size, reg)  # (1, Ka * C) row
+            W -= step  # (D, Ka * C)
 
             if it >= average_from:
                 num_averaged += 1
