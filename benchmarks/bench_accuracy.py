@@ -15,12 +15,11 @@ test accuracy >= 0.414 on the 10,000 images, and the search in <= 15 s.
     .venv/bin/python benchmarks/bench_accuracy.py [--seeds 231 232 233] [--only NAME] [--quick]
 """
 
-import argparse
 import statistics
 import sys
 import time
 
-from bench_common import SEED, accuracy, finish, load_now, notebook_data, row
+from bench_common import SEED, accuracy, finish, load_now, make_parser, notebook_data, row
 
 from cs231n.classifiers import Softmax
 from cs231n.hyperparameter_search import grid_search
@@ -42,17 +41,19 @@ NOTEBOOK_FINE_GRID = around([0.5, 1, 2], [1 / 3, 1, 3])
 SETTINGS = {
     "notebook today: fine 9 x 4000, decay 0.88": dict(
         coarse=NOTEBOOK_COARSE, fine_grid=NOTEBOOK_FINE_GRID, iters=4000, decay=0.88, average=0),
-    "fine 9 x 4000, decay 0.88, average last 2 epochs": dict(
+    "fine 9 x 4000, decay 0.88, average the last 2 epochs": dict(
         coarse=NOTEBOOK_COARSE, fine_grid=NOTEBOOK_FINE_GRID, iters=4000, decay=0.88, average=2),
-    "fine 9 x 6000, decay 0.85, average last 4 epochs": dict(
-        coarse=NOTEBOOK_COARSE, fine_grid=NOTEBOOK_FINE_GRID, iters=6000, decay=0.85, average=4),
-    "fine 9 x 8000, decay 0.88, average last 4 epochs": dict(
-        coarse=NOTEBOOK_COARSE, fine_grid=NOTEBOOK_FINE_GRID, iters=8000, decay=0.88, average=4),
-    "finer 15 x 4000 (lr x 1/2..2, reg x 1/10..10), decay 0.88, average last 2": dict(
+    "fine 9 x 4000, decay 0.95, average the last 8 epochs": dict(
+        coarse=NOTEBOOK_COARSE, fine_grid=NOTEBOOK_FINE_GRID, iters=4000, decay=0.95, average=8),
+    "fine 9 x 4000, constant learning rate, average the last 8 epochs": dict(
+        coarse=NOTEBOOK_COARSE, fine_grid=NOTEBOOK_FINE_GRID, iters=4000, decay=1.0, average=8),
+    "fine 9 x 8000, decay 0.95, average the last 16 epochs": dict(
+        coarse=NOTEBOOK_COARSE, fine_grid=NOTEBOOK_FINE_GRID, iters=8000, decay=0.95, average=16),
+    "finer 15 x 4000 (reg x 1/10 .. 10), decay 0.95, average the last 8 epochs": dict(
         coarse=NOTEBOOK_COARSE, fine_grid=around([0.5, 1, 2], [0.1, 0.3, 1, 3, 10]), iters=4000,
-        decay=0.88, average=2),
+        decay=0.95, average=8),
 }
-RECOMMENDED = "fine 9 x 6000, decay 0.85, average last 4 epochs"
+RECOMMENDED = "fine 9 x 4000, decay 0.95, average the last 8 epochs"
 
 
 def search(data, lrs, regs, iters, decay, average, seed):
@@ -86,11 +87,9 @@ def run_setting(data, setting, seed, coarse_cache, quick):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = make_parser(__doc__, "5,000 training images, 1/20 of the steps")
     parser.add_argument("--seeds", type=int, nargs="+", default=[SEED])
     parser.add_argument("--only", help="run only the settings whose name contains this")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1/20 of the steps")
-    parser.add_argument("--results-dir", help="write the results file here")
     args = parser.parse_args(argv)
     load_before = load_now()
     data = notebook_data(args.quick)

@@ -8,10 +8,12 @@
 - `interleaved`: times functions in turn, repeat after repeat, so that a noisy neighbour slows
   all of them alike.
 - `cores_busy`: keeps some cores busy, to measure on a loaded machine on purpose.
+- `make_parser`: the options every benchmark takes (--quick, --results-dir, --repeats).
 - `finish`: prints the rows, writes them with results.write_result, and returns the exit status:
   1 if a goal was not met.
 """
 
+import argparse
 import contextlib
 import os
 import statistics
@@ -119,6 +121,18 @@ def cores_busy(count, seconds=600):
         for burner in burners:
             burner.kill()
             burner.wait()
+
+
+def make_parser(doc, quick_help, repeats=None):
+    """An argument parser with --quick, --results-dir and, if repeats is given, --repeats."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if repeats is not None:
+        parser.add_argument("--repeats", type=int, default=repeats,
+                            help=f"interleaved rounds (default {repeats})")
+    parser.add_argument("--quick", action="store_true", help=f"smoke run: {quick_help}")
+    parser.add_argument("--results-dir", help="write the results file here (a smoke run writes "
+                        "none unless told where)")
+    return parser
 
 
 def load_now():

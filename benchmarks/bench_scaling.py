@@ -16,11 +16,10 @@ cost that grows with N). Exits 1 if a goal is missed; writes benchmarks/results/
     .venv/bin/python benchmarks/bench_scaling.py [--repeats 3] [--quick]
 """
 
-import argparse
 import sys
 
 import numpy as np
-from bench_common import finish, interleaved, load_now, median, row
+from bench_common import finish, interleaved, load_now, make_parser, median, row
 from threadpoolctl import threadpool_limits
 
 from cs231n.stacked_sgd import train_stacked
@@ -49,10 +48,7 @@ def fit(sizes, seconds):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: small sizes, 1 round")
-    parser.add_argument("--results-dir", help="write the results file here")
+    parser = make_parser(__doc__, "small sizes, 1 round", repeats=3)
     args = parser.parse_args(argv)
     load_before = load_now()
     rng = np.random.default_rng(0)

@@ -21,7 +21,6 @@ and writes benchmarks/results/bench_search.json.
     .venv/bin/python benchmarks/bench_search.py [--repeats 2] [--quick]
 """
 
-import argparse
 import math
 import multiprocessing
 import sys
@@ -34,6 +33,7 @@ from bench_common import (
     finish,
     interleaved,
     load_now,
+    make_parser,
     median,
     notebook_data,
     row,
@@ -157,11 +157,7 @@ WAYS = {
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=2, help="interleaved rounds (default 2)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 5,000 training images, 20 + 40 steps, 1 round")
-    parser.add_argument("--results-dir", help="write the results file here")
+    parser = make_parser(__doc__, "5,000 training images, 20 + 40 steps, 1 round", repeats=2)
     args = parser.parse_args(argv)
     load_before = load_now()
     data = notebook_data(args.quick)

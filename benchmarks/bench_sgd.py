@@ -23,7 +23,6 @@ cs231n/datasets/cifar-10-batches-py exists, random pixels otherwise.
     .venv/bin/python benchmarks/bench_sgd.py [--repeats 3] [--quick]
 """
 
-import argparse
 import contextlib
 import os
 import sys
@@ -35,6 +34,7 @@ from bench_common import (
     finish,
     interleaved,
     load_now,
+    make_parser,
     median,
     notebook_data,
     row,
@@ -75,11 +75,7 @@ def ours(X, y, iters):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds (default 3)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 5,000 images, 100 iterations, 1 round, idle only")
-    parser.add_argument("--results-dir", help="write the results file here")
+    parser = make_parser(__doc__, "5,000 images, 100 iterations, 1 round, idle only", repeats=3)
     args = parser.parse_args(argv)
     load_before = load_now()
     data = notebook_data(args.quick)
