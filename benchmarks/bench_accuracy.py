@@ -89,14 +89,13 @@ def run_setting(data, setting, seed, coarse_cache, quick):
 def main(argv=None):
     parser = make_parser(__doc__, "5,000 training images, 1/20 of the steps")
     parser.add_argument("--seeds", type=int, nargs="+", default=[SEED])
-    parser.add_argument("--only", help="run only the settings whose name contains this")
+    parser.add_argument("--only", help="run only the settings whose name contains this "
+                        "(and the recommended one)")
     args = parser.parse_args(argv)
     load_before = load_now()
     data = notebook_data(args.quick)
     print(f"data: {data['source']}; seeds {args.seeds}")
-    names = [n for n in SETTINGS if args.only is None or args.only in n]
-    if args.only is None or args.only in RECOMMENDED:
-        names = sorted(set(names) | {RECOMMENDED}, key=list(SETTINGS).index)
+    names = [n for n in SETTINGS if n == RECOMMENDED or args.only is None or args.only in n]
     coarse_cache, summary = {}, {}
     for name in names:
         outcomes = [run_setting(data, SETTINGS[name], seed, coarse_cache, args.quick)
