@@ -35,8 +35,11 @@ from bench_common import finish, load_now, row
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
-from cs231n.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized
-from cs231n.classifiers.validation import check_loss_inputs
+from cs231n.classifiers.softmax import (
+    check_loss_inputs,
+    softmax_loss_naive,
+    softmax_loss_vectorized,
+)
 
 CIFAR10_BATCH = Path(__file__).resolve().parents[1] / "cs231n/datasets/cifar-10-batches-py"
 NUM_CLASSES = 10
@@ -86,7 +89,7 @@ def floor_functions(W, X, y, reg):
         "softmax_loss_vectorized": lambda: softmax_loss_vectorized(W, X, y, reg),
         "svm_loss_vectorized": lambda: svm_loss_vectorized(W, X, y, reg),
         "floor: X @ W, X.T @ dscores": lambda: (X @ W, X.T @ dscores),
-        "check_loss_inputs": lambda: check_loss_inputs(W, X, y),
+        "check_loss_inputs": lambda: check_loss_inputs(W, X, y, 0.0),
     }
 
 

@@ -10,22 +10,28 @@ Shapes: N images of 32 x 32 pixels with 3 colour channels.
 
 On disk, a batch file is a pickled dict whose ``"data"`` is a uint8 array ``(n, 3072)``: each
 row is the red plane, then the green, then the blue one, each 32 rows of 32 pixels; its
-``"labels"`` is a list of n ints. The official files were pickled by Python 2, so they are read
-with ``encoding="latin1"`` (which maps Python 2 byte strings to text one byte per character).
-Unpickling can run code: load only files you trust (``python -m cs231n.datasets`` checks md5s).
+``"labels"`` is a list of n ints. Batch files are read by :func:`read_batch`
+(:mod:`cs231n.datasets.batches`) with a restricted unpickler: nothing in a file can run code,
+and anything that is not a CIFAR-10 batch is a ValueError naming the file.
 
 Memory: the pixels are kept as uint8 (150 MB for the training set) for as long as possible.
-``load_CIFAR10(root, dtype=np.uint8)`` followed by :func:`preprocess_CIFAR10` does the
+``load_CIFAR10(ROOT, dtype=np.uint8)`` followed by :func:`preprocess_CIFAR10` does the
 worksheet's data steps with one float32 array per split as the only large allocations.
 """
 
 import numbers
 import os
-import pickle
 
 import numpy as np
 
-from cs231n.datasets import CIFAR10_DIR, FETCH_COMMAND, describe_CIFAR10
+from cs231n.datasets import (
+    CIFAR10_DIR,
+    FETCH_HINT,
+    TEST_BATCH_NAME,
+    TRAIN_BATCH_NAMES,
+    describe_CIFAR10,
+)
+from cs231n.datasets.batches import read_batch
 
 __all__ = [
     "describe_CIFAR10",
@@ -40,93 +46,6 @@ __all__ = [
 IMAGE_SHAPE = (32, 32, 3)
 PIXELS_PER_IMAGE = 32 * 32 * 3
 NUM_CLASSES = 10
-TRAIN_BATCHES = tuple(f"data_batch_{b}" for b in range(1, 6))
-TEST_BATCH = "test_batch"
-
-
-def read_batch(filename):
-    """Read one CIFAR-10 batch file as stored: flat uint8 rows and integer labels.
-
-    Parameters
-    ----------
-    filename : str or os.PathLike
-        Path of ``data_batch_1`` .. ``data_batch_5`` or ``test_batch``.
-
-    Returns
-    -------
-    rows : np.ndarray, shape (n, 3072), uint8
-        One image per row, channel-major (all red, then all green, then all blue pixels).
-    labels : np.ndarray, shape (n,), int64
-        Class of each image, in 0..9.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file does not exist; the message says how to fetch the data set.
-    ValueError
-        If the file is truncated, corrupt or not a CIFAR-10 batch; the message names the file.
-    """
-    refetch = (
-        f"It is probably truncated or corrupt: remove the folder {os.path.dirname(filename)} "
-        f"and fetch the data set again with: {FETCH_COMMAND}"
-    )
-    try:
-        f = open(filename, "rb")
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f"CIFAR-10 batch file not found: {filename}. Fetch the data set with: {FETCH_COMMAND}"
-        ) from None
-    with f:
-        try:
-            batch = pickle.load(f, encoding="latin1")
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not exc.name.startswith("numpy"):
-                raise ValueError(
-                    f"{filename} is not a readable CIFAR-10 batch ({exc}). {refetch}"
-                ) from None
-            raise ValueError(
-                f"{filename} was written by a newer NumPy than this one ({np.__version__}): "
-                f"it needs the module {exc.name}. Upgrade NumPy to 1.26.1 or later "
-                "(pip install -U numpy), or rebuild the batches with this NumPy"
-            ) from None
-        except Exception as exc:  # a damaged pickle can fail in almost any way
-            raise ValueError(
-                f"{filename} is not a readable CIFAR-10 batch "
-                f"({type(exc).__name__}: {exc}). {refetch}"
-            ) from None
-    if not isinstance(batch, dict) or "data" not in batch or "labels" not in batch:
-        raise ValueError(
-            f"{filename} is not a CIFAR-10 batch: expected a pickled dict with keys 'data' "
-            f"and 'labels', got {type(batch).__name__}. {refetch}"
-        )
-    rows = batch["data"]
-    if not (
-        isinstance(rows, np.ndarray)
-        and rows.dtype == np.uint8
-        and rows.ndim == 2
-        and rows.shape[1] == PIXELS_PER_IMAGE
-    ):
-        found = f"{rows.dtype} {rows.shape}" if isinstance(rows, np.ndarray) else type(rows)
-        raise ValueError(
-            f"{filename}: expected 'data' to be a uint8 array (n, {PIXELS_PER_IMAGE}), "
-            f"got {found}. {refetch}"
-        )
-    try:
-        labels = np.asarray(batch["labels"])
-    except (ValueError, TypeError) as exc:
-        raise ValueError(
-            f"{filename}: 'labels' is not a list of integers ({exc}). {refetch}"
-        ) from None
-    if (
-        labels.shape != (len(rows),)
-        or labels.dtype.kind not in "iu"
-        or np.any((labels < 0) | (labels >= NUM_CLASSES))
-    ):
-        raise ValueError(
-            f"{filename}: expected 'labels' to be {len(rows)} integers in "
-            f"0..{NUM_CLASSES - 1}, got {labels.dtype} {labels.shape}. {refetch}"
-        )
-    return rows, labels.astype(np.int64)
 
 
 def check_pixel_dtype(dtype):
@@ -196,17 +115,16 @@ def read_CIFAR10_rows(root):
     """
     if not os.path.isdir(root):
         raise FileNotFoundError(
-            f"No CIFAR-10 folder at {root}. Fetch the data set with: {FETCH_COMMAND} "
-            f"(or cs231n/datasets/get_datasets.sh)"
+            f"No CIFAR-10 folder at {root}. Fetch the data set with: {FETCH_HINT}"
         )
-    train = [read_batch(os.path.join(root, name)) for name in TRAIN_BATCHES]
-    Xte_rows, Yte = read_batch(os.path.join(root, TEST_BATCH))
+    train = [read_batch(os.path.join(root, name)) for name in TRAIN_BATCH_NAMES]
+    Xte_rows, Yte = read_batch(os.path.join(root, TEST_BATCH_NAME))
     Xtr_rows = np.concatenate([rows for rows, _ in train])  # (50000, 3072)
     Ytr = np.concatenate([labels for _, labels in train])  # (50000,)
     return Xtr_rows, Ytr, Xte_rows, Yte
 
 
-def load_CIFAR10(root, dtype=np.float64):
+def load_CIFAR10(ROOT, dtype=np.float64):
     """Load the whole of CIFAR-10 from a ``cifar-10-batches-py`` folder.
 
     The training set is ``data_batch_1`` .. ``data_batch_5`` in that order, the test set is
@@ -215,8 +133,9 @@ def load_CIFAR10(root, dtype=np.float64):
 
     Parameters
     ----------
-    root : str or os.PathLike
-        The folder holding the batch files, e.g. ``cs231n.datasets.CIFAR10_DIR``.
+    ROOT : str or os.PathLike
+        The folder holding the batch files, e.g. ``cs231n.datasets.CIFAR10_DIR`` (the
+        course's parameter name).
     dtype : numpy dtype
         Element type of the images: float64 as in the course by default (1.2 GB for the
         training set); ``np.uint8`` (150 MB) is the lean choice before
@@ -232,12 +151,12 @@ def load_CIFAR10(root, dtype=np.float64):
     Raises
     ------
     FileNotFoundError
-        If ``root`` or a batch file is missing; the message gives the command to fetch it.
+        If ``ROOT`` or a batch file is missing; the message gives the command to fetch it.
     ValueError
         If a batch file is truncated or corrupt; the message names the file.
     """
     dtype = check_pixel_dtype(dtype)
-    Xtr_rows, Ytr, Xte_rows, Yte = read_CIFAR10_rows(root)
+    Xtr_rows, Ytr, Xte_rows, Yte = read_CIFAR10_rows(ROOT)
     return as_images(Xtr_rows, dtype), Ytr, as_images(Xte_rows, dtype), Yte
 
 
@@ -258,8 +177,44 @@ def check_float_dtype(dtype):
     return dtype
 
 
+def check_labels(name, y):
+    """Return the labels ``y`` as integers, or raise a ValueError naming the first bad one.
+
+    Integer labels are returned as they are. Float labels are accepted only when every one is
+    a whole number (3.0, as ``np.loadtxt`` gives), which is unambiguous, and returned as int64;
+    a fraction (2.5), NaN or inf is an error, never silently truncated.
+    """
+    if y.dtype.kind in "iu":
+        return y
+    if y.dtype.kind != "f":
+        raise ValueError(f"{name} labels must be integers (class indices), got dtype {y.dtype}")
+    bad = ~np.isfinite(y) | (y != np.round(y))  # (N,)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} labels must be whole numbers (class indices), got {y[i]} at index {i}"
+        )
+    return y.astype(np.int64)
+
+
+def first_non_finite(rows):
+    """Index of the first row of ``rows`` (n, D) holding a NaN or inf, or None (uint8: None)."""
+    if rows.dtype.kind not in "fc":
+        return None
+    bad = ~np.isfinite(rows).all(axis=1)  # (n,)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+def non_finite_error(name, index, offset=0):
+    return ValueError(
+        f"{name} holds NaN or inf pixel values (first in image {offset + index}); they would "
+        "spread to the mean image and every split. Check how the images were made"
+    )
+
+
 def check_pairs(X_train, y_train, X_test, y_test):
-    """Check that images and labels match in count and image shape; return them as arrays."""
+    """Check that images and labels match in count and image shape, that images are numbers
+    and labels class indices (see :func:`check_labels`); return them as arrays."""
     X_train, y_train = np.asarray(X_train), np.asarray(y_train)
     X_test, y_test = np.asarray(X_test), np.asarray(y_test)
     for name, X, y in (("train", X_train, y_train), ("test", X_test, y_test)):
@@ -268,12 +223,16 @@ def check_pairs(X_train, y_train, X_test, y_test):
                 f"{name} images must be (N, ...) with labels (N,), got images {X.shape} "
                 f"and labels {y.shape}"
             )
+        if X.dtype.kind not in "uif":
+            raise ValueError(
+                f"{name} images must hold numbers (uint8 or float), got dtype {X.dtype}"
+            )
     if X_test.shape[1:] != X_train.shape[1:]:
         raise ValueError(
             f"train and test images must have the same shape, got {X_train.shape[1:]} "
             f"and {X_test.shape[1:]}"
         )
-    return X_train, y_train, X_test, y_test
+    return X_train, check_labels("train", y_train), X_test, check_labels("test", y_test)
 
 
 def get_CIFAR10_data(
@@ -367,9 +326,10 @@ def preprocess_CIFAR10(
     Parameters
     ----------
     X_train : np.ndarray, shape (N_train, 32, 32, 3)
-        Training images, ideally uint8 (``load_CIFAR10(root, dtype=np.uint8)``); any shape
+        Training images, ideally uint8 (``load_CIFAR10(ROOT, dtype=np.uint8)``); any shape
         (N_train, ...) works, with D the product of the trailing dimensions.
     y_train : np.ndarray, shape (N_train,)
+        Integer class indices; whole-number floats (3.0) are accepted as the same integers.
     X_test : np.ndarray, shape (N_test, 32, 32, 3)
     y_test : np.ndarray, shape (N_test,)
     num_training, num_validation, num_test, num_dev : int
@@ -390,6 +350,13 @@ def preprocess_CIFAR10(
         ``X_dev`` (num_dev, D + 1), ``y_dev`` (num_dev,), and ``mean_image`` (D,) float64,
         in the flattened order of the input (for CIFAR-10 images: reshape to (32, 32, 3)).
         Labels are int64 copies.
+
+    Raises
+    ------
+    ValueError
+        Before any large allocation, if a size or the dtype is out of range, images and labels
+        do not match, a label is not a whole number (2.5, NaN), or an image that a split uses
+        holds NaN or inf (checked for free on uint8 input, which cannot hold them).
     """
     dtype = check_float_dtype(dtype)
     X_train, y_train, X_test, y_test = check_pairs(X_train, y_train, X_test, y_test)
@@ -401,7 +368,16 @@ def preprocess_CIFAR10(
 
     D = int(np.prod(X_train.shape[1:]))
     train_rows = X_train[:num_training].reshape(num_training, D)  # (num_training, D)
+    val = slice(num_training, num_training + num_validation)
+    val_rows = X_train[val].reshape(num_validation, D)  # (num_validation, D)
+    test_rows = X_test[:num_test].reshape(num_test, D)  # (num_test, D)
     mean_image = train_rows.mean(axis=0, dtype=np.float64)  # (D,)
+    if not np.isfinite(mean_image).all():  # free: a NaN or inf in train reaches the mean
+        raise non_finite_error("X_train", first_non_finite(train_rows))
+    for name, rows, offset in (("X_train", val_rows, num_training), ("X_test", test_rows, 0)):
+        bad = first_non_finite(rows)
+        if bad is not None:
+            raise non_finite_error(name, bad, offset)
     mean_in_dtype = mean_image.astype(dtype)  # (D,)
 
     def with_bias(rows):  # (n, D) -> (n, D + 1), centred, last column ones
@@ -411,14 +387,13 @@ def preprocess_CIFAR10(
         out[:, D] = 1
         return out
 
-    val = slice(num_training, num_training + num_validation)
     dev = rng.choice(num_training, size=num_dev, replace=False)  # (num_dev,)
     return {
         "X_train": with_bias(train_rows),
         "y_train": y_train[:num_training].astype(np.int64),
-        "X_val": with_bias(X_train[val].reshape(num_validation, D)),
+        "X_val": with_bias(val_rows),
         "y_val": y_train[val].astype(np.int64),
-        "X_test": with_bias(X_test[:num_test].reshape(num_test, D)),
+        "X_test": with_bias(test_rows),
         "y_test": y_test[:num_test].astype(np.int64),
         "X_dev": with_bias(train_rows[dev]),
         "y_dev": y_train[dev].astype(np.int64),

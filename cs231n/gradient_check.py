@@ -12,8 +12,14 @@ except in `eval_numerical_gradient_array`, where it is an array of the shape of 
 gradient df.
 
 The two gradients are compared by their relative error |a - b| / (|a| + |b|): around 1e-7 or less
-means they agree in float64, 1e-2 or more means a bug (or a kink of f between the probes).
+means they agree in float64, 1e-2 or more means a bug (or a kink of f between the probes). A NaN
+or inf on either side is a mismatch, never a match: its relative error is nan or inf.
 """
+
+import math
+import numbers
+import random
+from random import randrange
 
 import numpy as np
 
@@ -48,6 +54,48 @@ def _check_probe_array(x):
         raise ValueError(
             f"x must be a floating-point numpy array (it is shifted in place by h); got {received}"
         )
+
+
+def _check_step(h):
+    """Return h as a float, or raise ValueError unless it is a finite number > 0."""
+    try:
+        step = float(h)
+    except (TypeError, ValueError):
+        step = math.nan
+    if isinstance(h, (bool, str)) or not (math.isfinite(step) and step > 0):
+        raise ValueError(f"h must be a finite number > 0 (the probe step, e.g. 1e-5); got {h!r}")
+    return step
+
+
+def _check_num_checks(num_checks):
+    """Return num_checks as an int, or raise ValueError unless it is an integer >= 1."""
+    if isinstance(num_checks, bool) or not isinstance(num_checks, numbers.Integral):
+        raise ValueError(f"num_checks must be an integer >= 1; got {num_checks!r}")
+    if num_checks < 1:
+        raise ValueError(f"num_checks must be an integer >= 1; got {num_checks}")
+    return int(num_checks)
+
+
+def _index_drawer(seed):
+    """A function m -> random index in range(m), as the course's ``randrange``, per ``seed``."""
+    if seed is None:
+        return randrange  # Python's global generator, which random.seed(...) makes repeatable
+    if isinstance(seed, random.Random):
+        return seed.randrange
+    if isinstance(seed, np.random.Generator):
+        return lambda m: int(seed.integers(m))
+    return random.Random(seed).randrange
+
+
+def _relative_error(numerical, analytic):
+    """|numerical - analytic| / (|numerical| + |analytic|); 0 if both are 0; nan if either is
+    NaN and inf if either is infinite, so that a non-finite gradient never looks correct."""
+    if math.isnan(numerical) or math.isnan(analytic):
+        return math.nan
+    if math.isinf(numerical) or math.isinf(analytic):
+        return math.inf
+    denominator = abs(numerical) + abs(analytic)
+    return abs(numerical - analytic) / denominator if denominator > 0 else 0.0
 
 
 def _scalar(value):
@@ -94,7 +142,7 @@ def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     verbose : bool
         Print each index and its gradient, one line per entry.
     h : float
-        The step.
+        The step, a finite number > 0.
 
     Returns
     -------
@@ -102,6 +150,7 @@ def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
         grad[ix] = (f(x + h e_ix) - f(x - h e_ix)) / (2 h).
     """
     _check_probe_array(x)
+    h = _check_step(h)
     grad = np.zeros_like(x)
     for ix in np.ndindex(x.shape):
         f_plus, f_minus = _centered_difference(f, x, ix, h, _scalar)
@@ -127,7 +176,7 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     df : ndarray
         Upstream gradient, same shape as f(x).
     h : float
-        The step.
+        The step, a finite number > 0.
 
     Returns
     -------
@@ -135,6 +184,7 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
         grad[ix] = sum((f(x + h e_ix) - f(x - h e_ix)) * df) / (2 h).
     """
     _check_probe_array(x)
+    h = _check_step(h)
     grad = np.zeros_like(x)
     for ix in np.ndindex(x.shape):
         f_plus, f_minus = _centered_difference(f, x, ix, h, np.array)  # copies
@@ -150,8 +200,10 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
 def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, *, seed=None, verbose=True):
     """Compare analytic_grad with numerical derivatives of f at num_checks random entries of x.
 
-    Each check picks a random index ix of x, estimates df/dx[ix] by a centered difference and
-    prints one line: ``numerical: %f analytic: %f, relative error: %e``.
+    Each check picks a random index ix of x, ``tuple(randrange(m) for m in x.shape)`` as the
+    course does, estimates df/dx[ix] by a centered difference and prints one line:
+    ``numerical: %f analytic: %f, relative error: %e``. A NaN or inf in f or in analytic_grad
+    is a mismatch: its relative error is nan or inf, printed as such.
 
     Parameters
     ----------
@@ -162,14 +214,15 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, *, seed=None, 
     analytic_grad : ndarray, same shape as x
         The gradient to check.
     num_checks : int
-        How many random entries to check (they are drawn with replacement).
+        How many random entries to check, at least 1 (drawn with replacement).
     h : float
-        The step.
-    seed : None, int or numpy.random.Generator, keyword-only
-        Where the random indices come from. None draws them from NumPy's global generator
-        (np.random, advancing its state), so they repeat after the same ``np.random.seed(...)``,
-        as in the notebooks. An int seeds a new generator, np.random.default_rng(seed); a
-        Generator is used as given. Neither touches the global generator.
+        The step, a finite number > 0.
+    seed : None, int, random.Random or numpy.random.Generator, keyword-only
+        Where the random indices come from. None draws them from Python's global generator
+        (the ``random`` module, advancing its state) as the course does, so they repeat after
+        the same ``random.seed(...)``. An int seeds a private ``random.Random(seed)``; a
+        ``random.Random`` or a NumPy Generator is used as given. None of these touches NumPy's
+        global generator, and only None touches Python's.
     verbose : bool, keyword-only
         Print one line per check.
 
@@ -177,7 +230,7 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, *, seed=None, 
     -------
     rel_errors : ndarray, shape (num_checks,), float64
         |numerical - analytic| / (|numerical| + |analytic|) of each check, the numbers printed;
-        0 where both are 0.
+        0 where both are 0, nan or inf where either is not finite.
     """
     _check_probe_array(x)
     analytic_grad = np.asarray(analytic_grad)
@@ -187,20 +240,17 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, *, seed=None, 
         )
     if x.size == 0:
         raise ValueError(f"x must have at least one entry to probe; got shape {x.shape}")
-    rng = None if seed is None else np.random.default_rng(seed)
+    num_checks = _check_num_checks(num_checks)
+    h = _check_step(h)
+    draw = _index_drawer(seed)
 
     rel_errors = np.zeros(num_checks)  # (num_checks,)
     for check in range(num_checks):
-        if rng is None:  # the global generator, which np.random.seed(...) makes repeatable
-            ix = tuple(int(np.random.randint(m)) for m in x.shape)  # noqa: NPY002
-        else:
-            ix = tuple(int(rng.integers(m)) for m in x.shape)
+        ix = tuple(draw(m) for m in x.shape)
         f_plus, f_minus = _centered_difference(f, x, ix, h, _scalar)
         grad_numerical = (f_plus - f_minus) / (2 * h)
         grad_analytic = float(analytic_grad[ix])
-        denominator = abs(grad_numerical) + abs(grad_analytic)
-        if denominator > 0:
-            rel_errors[check] = abs(grad_numerical - grad_analytic) / denominator
+        rel_errors[check] = _relative_error(grad_numerical, grad_analytic)
         if verbose:
             print(
                 f"numerical: {grad_numerical:f} analytic: {grad_analytic:f}, "

@@ -14,12 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs231n.datasets import CIFAR10_DIR, FETCH_COMMAND
-from cs231n.datasets.fetch import FOLDER_NAME, missing_files
+from cs231n.datasets import BATCH_NAMES, CIFAR10_DIR, FETCH_HINT, FOLDER_NAME
+from cs231n.datasets.fetch import missing_files
 
 PER_BATCH = 20
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-BATCH_NAMES = [f"data_batch_{b}" for b in range(1, 6)] + ["test_batch"]
 
 
 @dataclass
@@ -101,11 +100,11 @@ def fake_archive(tmp_path):
 def cifar10_dir():
     """The real CIFAR-10 folder (``cs231n.datasets.CIFAR10_DIR``); skips the test if absent."""
     if not os.path.isdir(CIFAR10_DIR):
-        pytest.skip(f"no real CIFAR-10 at {CIFAR10_DIR}; fetch it with: {FETCH_COMMAND}")
+        pytest.skip(f"no real CIFAR-10 at {CIFAR10_DIR}; fetch it with: {FETCH_HINT}")
     missing = missing_files(CIFAR10_DIR)
     if missing:
         pytest.skip(
             f"real CIFAR-10 at {CIFAR10_DIR} lacks {', '.join(missing)}; "
-            f"fetch it with: {FETCH_COMMAND}"
+            f"fetch it with: {FETCH_HINT}"
         )
     return CIFAR10_DIR

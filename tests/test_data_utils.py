@@ -5,7 +5,9 @@ Oracles: the pixel layout is checked against the documented index formula of a s
 float64 steps (mask, np.mean, subtract) written out here.
 """
 
+import hashlib
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,23 +18,30 @@ from cs231n.data_utils import (
     load_CIFAR10,
     load_CIFAR_batch,
     preprocess_CIFAR10,
+    read_batch,
 )
-from cs231n.datasets import FETCH_COMMAND
+from cs231n.datasets import (
+    BATCH_NAMES,
+    CIFAR10_BATCH_MD5S,
+    FETCH_COMMAND,
+    FETCH_COMMAND_PLAIN,
+)
 
 FLOAT32_ATOL = 2e-5  # two float32 roundings of values up to 255: 2 * 2**-17 * 128 ~ 1.5e-5
 
 
-def write_batch(path, batch):
+def write_batch(path, batch, protocol=2):
     with open(path, "wb") as f:
-        pickle.dump(batch, f, protocol=2)
+        pickle.dump(batch, f, protocol=protocol)
 
 
 # ---------------------------------------------------------------- loading
 
 
-def test_pixel_layout_follows_the_stored_channel_major_rows(tmp_path):
+@pytest.mark.parametrize("protocol", [0, 2, 4, 5])
+def test_pixel_layout_follows_the_stored_channel_major_rows(tmp_path, protocol):
     rows = (np.arange(2 * 3072) % 251).astype(np.uint8).reshape(2, 3072)  # (2, 3072)
-    write_batch(tmp_path / "batch", {"data": rows, "labels": [7, 2]})
+    write_batch(tmp_path / "batch", {"data": rows, "labels": [7, 2]}, protocol)
     X, Y = load_CIFAR_batch(tmp_path / "batch", dtype=np.uint8)
     assert X.shape == (2, 32, 32, 3)
     for i, r, col, c in [(0, 0, 0, 0), (0, 0, 1, 0), (0, 1, 0, 1), (1, 31, 31, 2), (1, 5, 17, 1)]:
@@ -74,9 +83,14 @@ def test_load_CIFAR10_refuses_a_dtype_that_cannot_hold_pixels(fake_cifar10, dtyp
 
 
 def test_missing_folder_tells_how_to_fetch(tmp_path):
-    with pytest.raises(FileNotFoundError, match="python -m cs231n.datasets") as info:
+    with pytest.raises(FileNotFoundError, match="nowhere") as info:
         load_CIFAR10(tmp_path / "nowhere")
-    assert "nowhere" in str(info.value)
+    assert f"{FETCH_COMMAND} (or {FETCH_COMMAND_PLAIN})" in str(info.value)
+
+
+def test_load_CIFAR10_takes_the_course_parameter_name_ROOT(fake_cifar10):
+    Xtr, _, _, _ = load_CIFAR10(ROOT=fake_cifar10.folder, dtype=np.uint8)
+    np.testing.assert_array_equal(Xtr, fake_cifar10.X_train)
 
 
 def test_missing_batch_is_named_with_the_fetch_command(fake_cifar10):
@@ -114,6 +128,35 @@ def label_out_of_range(path):
     write_batch(path, {"data": np.zeros((2, 3072), np.uint8), "labels": [0, 10]})
 
 
+def float_labels(path):
+    write_batch(path, {"data": np.zeros((2, 3072), np.uint8), "labels": [0.0, 1.5]})
+
+
+def bool_labels(path):
+    write_batch(path, {"data": np.zeros((2, 3072), np.uint8), "labels": [True, False]})
+
+
+def labels_not_a_list(path):
+    write_batch(path, {"data": np.zeros((2, 3072), np.uint8), "labels": {0: 1, 1: 2}})
+
+
+def float_pixels(path):
+    write_batch(path, {"data": np.zeros((2, 3072)), "labels": [0, 1]})
+
+
+def int_key(path):
+    write_batch(path, {"data": np.zeros((2, 3072), np.uint8), "labels": [0, 1], 7: "x"})
+
+
+def filenames_wrong_count(path):
+    batch = {"data": np.zeros((2, 3072), np.uint8), "labels": [0, 1], "filenames": ["a.png"]}
+    write_batch(path, batch)
+
+
+def batch_label_not_text(path):
+    write_batch(path, {"data": np.zeros((2, 3072), np.uint8), "labels": [0, 1], "batch_label": 3})
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -124,6 +167,13 @@ def label_out_of_range(path):
         wrong_row_length,
         wrong_label_count,
         label_out_of_range,
+        float_labels,
+        bool_labels,
+        labels_not_a_list,
+        float_pixels,
+        int_key,
+        filenames_wrong_count,
+        batch_label_not_text,
     ],
 )
 def test_corrupt_batch_gives_a_clear_error_naming_the_file(fake_cifar10, damage):
@@ -135,6 +185,100 @@ def test_corrupt_batch_gives_a_clear_error_naming_the_file(fake_cifar10, damage)
     assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
 
 
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_a_batch_with_bytes_keys_and_names_loads(tmp_path, protocol):
+    """As a batch unpickled with encoding="bytes" and pickled again is stored."""
+    rows = np.arange(3 * 3072, dtype=np.int64).astype(np.uint8).reshape(3, 3072)
+    batch = {
+        b"batch_label": b"training batch 1 of 5",
+        b"labels": np.array([3, 0, 9]),
+        b"data": rows,
+        b"filenames": [b"a.png", b"b.png", b"c.png"],
+    }
+    write_batch(tmp_path / "batch", batch, protocol)
+    got_rows, labels = read_batch(tmp_path / "batch")
+    np.testing.assert_array_equal(got_rows, rows)
+    assert labels.dtype == np.int64 and labels.tolist() == [3, 0, 9]
+
+
+# ---------------------------------------------------------------- files that would run code
+
+
+class CreatesFile:
+    """Unpickling this calls ``open(path, "w")``: code from the file, creating ``path``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+class SavesWithNumpy:
+    """Unpickling this calls ``np.save(path, ...)``: a numpy global that is not array rebuilding."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (np.save, (self.path, np.zeros(1)))
+
+
+def rigged_whole(marker, rows, labels):
+    return CreatesFile(marker)
+
+
+def rigged_value(marker, rows, labels):
+    return {"data": rows, "labels": labels, "batch_label": CreatesFile(marker)}
+
+
+def rigged_label(marker, rows, labels):
+    return {"data": rows, "labels": [*labels[:-1], CreatesFile(marker)]}
+
+
+def rigged_numpy(marker, rows, labels):
+    return {"data": rows, "labels": labels, "filenames": SavesWithNumpy(marker)}
+
+
+def read_with_read_batch(folder):
+    read_batch(folder / "data_batch_1")
+
+
+def read_with_load_CIFAR_batch(folder):
+    load_CIFAR_batch(folder / "data_batch_1")
+
+
+def read_with_load_CIFAR10(folder):
+    load_CIFAR10(folder)
+
+
+def read_with_get_CIFAR10_data(folder):
+    get_CIFAR10_data(10, 0, 1, root=folder)
+
+
+@pytest.mark.parametrize("rig", [rigged_whole, rigged_value, rigged_label, rigged_numpy])
+@pytest.mark.parametrize(
+    "read",
+    [
+        read_with_read_batch,
+        read_with_load_CIFAR_batch,
+        read_with_load_CIFAR10,
+        read_with_get_CIFAR10_data,
+    ],
+)
+@pytest.mark.parametrize("protocol", [2, 5])
+def test_a_batch_that_would_run_code_is_refused_and_nothing_runs(
+    fake_cifar10, tmp_path, rig, read, protocol
+):
+    marker = tmp_path / "marker.npy"  # np.save keeps a name ending in .npy as it is
+    rows, labels = read_batch(fake_cifar10.folder / "data_batch_1")
+    write_batch(fake_cifar10.folder / "data_batch_1", rig(marker, rows, labels.tolist()), protocol)
+    with pytest.raises(ValueError, match="data_batch_1") as info:
+        read(fake_cifar10.folder)
+    assert not marker.exists()
+    assert "not among the numpy array globals" in str(info.value)
+
+
 def test_batch_pickled_by_a_newer_numpy_says_to_upgrade(fake_cifar10):
     """A pickle that needs a NumPy module this NumPy lacks (as numpy 2 pickles need numpy._core
     under numpy < 1.26.1) is reported as a version problem, not as a corrupt file."""
@@ -143,7 +287,21 @@ def test_batch_pickled_by_a_newer_numpy_says_to_upgrade(fake_cifar10):
     with pytest.raises(ValueError, match="data_batch_2 was written by a newer NumPy") as info:
         load_CIFAR10(fake_cifar10.folder)
     assert "numpy._module_from_the_future" in str(info.value)
-    assert "1.26.1" in str(info.value)
+    assert "pip install -U numpy" in str(info.value)
+
+
+@pytest.mark.parametrize("package", ["numpy.core", "numpy._core"])
+def test_arrays_pickled_by_either_numpy_major_version_load(tmp_path, package):
+    """numpy 1 pickles name numpy.core.multiarray._reconstruct, numpy 2 numpy._core...: the
+    two spellings of the same array, written here by hand as protocol 2 pickles."""
+    rows = np.full((1, 3072), 7, np.uint8)
+    stream = pickle.dumps({"data": rows, "labels": [4]}, protocol=2)
+    for other in ("numpy.core.multiarray", "numpy._core.multiarray"):
+        stream = stream.replace(other.encode(), f"{package}.multiarray".encode())
+    (tmp_path / "batch").write_bytes(stream)
+    got_rows, labels = read_batch(tmp_path / "batch")
+    np.testing.assert_array_equal(got_rows, rows)
+    assert labels.tolist() == [4]
 
 
 # ---------------------------------------------------------------- get_CIFAR10_data
@@ -299,6 +457,60 @@ def test_preprocess_rejects_bad_arguments(arrays, kwargs, match):
         preprocess_CIFAR10(*arrays, **kwargs)
 
 
+def test_preprocess_takes_whole_number_float_labels_as_integers(arrays):
+    X_train, y_train, X_test, y_test = arrays
+    as_floats = (X_train, y_train.astype(np.float64), X_test, y_test.astype(np.float32))
+    out = preprocess_CIFAR10(*as_floats, 40, 10, 5, 5)
+    expected = {"y_train": y_train[:40], "y_val": y_train[40:50], "y_test": y_test[:5]}
+    for key, want in expected.items():
+        assert out[key].dtype == np.int64
+        np.testing.assert_array_equal(out[key], want)
+
+
+@pytest.mark.parametrize("bad", [2.5, np.nan, np.inf, -0.5])
+@pytest.mark.parametrize("which", ["train", "test"])
+def test_preprocess_rejects_labels_that_are_not_whole_numbers(arrays, bad, which):
+    X_train, y_train, X_test, y_test = arrays
+    y_train, y_test = y_train.astype(np.float64), y_test.astype(np.float64)
+    (y_train if which == "train" else y_test)[3] = bad
+    with pytest.raises(ValueError, match=f"{which} labels must be whole numbers .* at index 3"):
+        preprocess_CIFAR10(X_train, y_train, X_test, y_test, 40, 10, 5, 5)
+
+
+@pytest.mark.parametrize("labels", [np.array(["cat"] * 60), np.zeros(60, dtype=bool)])
+def test_preprocess_rejects_labels_that_are_not_numbers(arrays, labels):
+    X_train, _, X_test, y_test = arrays
+    with pytest.raises(ValueError, match="train labels must be integers"):
+        preprocess_CIFAR10(X_train, labels, X_test, y_test, 40, 10, 5, 5)
+
+
+# Where the bad pixel is: (array, image index, message); 40 train, 10 val (images 40..49), 5 test.
+@pytest.mark.parametrize(
+    "where, image, match",
+    [
+        ("train", 0, r"X_train .*\(first in image 0\)"),
+        ("train", 39, r"X_train .*\(first in image 39\)"),
+        ("train", 45, r"X_train .*\(first in image 45\)"),  # a validation image
+        ("test", 2, r"X_test .*\(first in image 2\)"),
+    ],
+)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_preprocess_rejects_non_finite_pixels_up_front(arrays, where, image, match, bad):
+    X_train, y_train, X_test, y_test = arrays
+    X_train, X_test = X_train.astype(np.float32), X_test.astype(np.float32)
+    (X_train if where == "train" else X_test)[image, 5, 7, 1] = bad
+    with pytest.raises(ValueError, match=match):
+        preprocess_CIFAR10(X_train, y_train, X_test, y_test, 40, 10, 5, 5)
+
+
+def test_preprocess_ignores_non_finite_pixels_in_images_no_split_uses(arrays):
+    X_train, y_train, X_test, y_test = arrays
+    X_train, X_test = X_train.astype(np.float64), X_test.astype(np.float64)
+    X_train[55], X_test[20] = np.nan, np.inf  # beyond train + val, beyond test
+    out = preprocess_CIFAR10(X_train, y_train, X_test, y_test, 40, 10, 5, 5)
+    assert all(np.isfinite(out[key]).all() for key in ("X_train", "X_val", "X_test", "X_dev"))
+
+
 def test_preprocess_rejects_mismatched_inputs(arrays):
     X_train, y_train, X_test, y_test = arrays
     with pytest.raises(ValueError, match="labels"):
@@ -373,5 +585,16 @@ def test_real_CIFAR10_course_contract(cifar10_dir, real_cifar10):
 
 
 def test_real_CIFAR10_is_described(cifar10_dir):
+    """The line agrees with md5s computed here with hashlib, batch by batch."""
+    differ = [
+        name
+        for name in BATCH_NAMES
+        if hashlib.md5(Path(cifar10_dir, name).read_bytes(), usedforsecurity=False).hexdigest()
+        != CIFAR10_BATCH_MD5S[name]
+    ]
     line = describe_CIFAR10(cifar10_dir)
-    assert line.startswith("official CIFAR-10") or "differ from the official" in line
+    if differ:
+        assert f"({len(differ)} of 6 differ" in line
+    else:
+        assert line.startswith("official CIFAR-10 (all 6 batch md5s match")
+

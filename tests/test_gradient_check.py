@@ -1,6 +1,8 @@
 """Tests of cs231n.gradient_check: numerical gradients of functions with known derivatives, the
 printed formats, reproducible random checks, and that x is restored after every probe."""
 
+import math
+import random
 import re
 
 import numpy as np
@@ -223,12 +225,55 @@ def test_sparse_check_seeds_pick_different_entries(capsys):
     assert lines_a != lines_b
 
 
-def test_sparse_check_without_seed_follows_np_random_seed(capsys):
-    np.random.seed(231)  # noqa: NPY002 (the behaviour under test)
-    first = run_sparse_check(capsys)
-    np.random.seed(231)  # noqa: NPY002 (the behaviour under test)
-    second = run_sparse_check(capsys)
-    assert first[1] == second[1]
+def course_indices(draw, shape, num_checks):
+    """The course's draw, written out: ``tuple([randrange(m) for m in x.shape])`` per check."""
+    return [tuple([draw(m) for m in shape]) for _ in range(num_checks)]
+
+
+def probed_indices(num_checks, **kwargs):
+    """The indices grad_check_sparse probes, read back from an analytic gradient whose every
+    entry is its own flat index."""
+    x = random_point((5, 4), seed=3)
+    analytic = np.arange(x.size, dtype=np.float64).reshape(x.shape)  # entry = flat index
+    indices = []
+
+    def f(v):  # records the entry the probe moved away from x
+        moved = np.flatnonzero(v != x_saved)
+        indices.append(np.unravel_index(moved[0], v.shape) if moved.size else None)
+        return 0.0
+
+    x_saved = x.copy()
+    grad_check_sparse(f, x, analytic, num_checks, verbose=False, **kwargs)
+    return [tuple(int(i) for i in ix) for ix in indices[::2]]
+
+
+def test_sparse_check_without_seed_draws_like_the_course_after_random_seed():
+    random.seed(231)
+    expected = course_indices(random.randrange, (5, 4), 12)
+    random.seed(231)
+    assert probed_indices(12) == expected
+
+
+def test_sparse_check_without_seed_ignores_np_random_seed():
+    random.seed(5)
+    np.random.seed(231)
+    first = probed_indices(30)
+    np.random.seed(231)
+    second = probed_indices(30)
+    assert first != second  # the random module moved on; numpy's seed plays no part
+
+
+@pytest.mark.parametrize("seed", [0, 7, 12345])
+def test_sparse_check_int_seed_uses_a_private_random_Random(seed):
+    python_state = random.getstate()
+    numpy_state = global_random_state()
+    expected = course_indices(random.Random(seed).randrange, (5, 4), 9)
+    assert probed_indices(9, seed=seed) == expected
+    assert probed_indices(9, seed=random.Random(seed)) == expected
+    assert random.getstate() == python_state
+    key, position = global_random_state()
+    np.testing.assert_array_equal(key, numpy_state[0])
+    assert position == numpy_state[1]
 
 
 def test_sparse_check_relative_error_is_zero_when_both_gradients_are_zero(capsys):
@@ -239,6 +284,48 @@ def test_sparse_check_relative_error_is_zero_when_both_gradients_are_zero(capsys
     np.testing.assert_array_equal(errors, np.zeros(4))
     lines = capsys.readouterr().out.splitlines()
     assert lines == ["numerical: 0.000000 analytic: 0.000000, relative error: 0.000000e+00"] * 4
+
+
+NAN_LINE = re.compile(r"numerical: -?(nan|inf|\d+\.\d{6}) analytic: -?(nan|inf|\d+\.\d{6}), "
+                      r"relative error: (nan|inf)")
+
+
+@pytest.mark.parametrize(
+    "f_value, analytic_value, expected",
+    [
+        (math.nan, 1.0, math.nan),  # f returns NaN
+        (math.inf, 1.0, math.nan),  # f returns inf at both probes: inf - inf
+        (None, math.nan, math.nan),  # the analytic gradient is NaN
+        (None, math.inf, math.inf),  # the analytic gradient is inf
+        (None, -math.inf, math.inf),
+    ],
+)
+def test_sparse_check_flags_non_finite_values_as_a_mismatch(
+    capsys, f_value, analytic_value, expected
+):
+    x = random_point((3, 3))
+    analytic = np.full((3, 3), analytic_value)
+    f = cubic if f_value is None else (lambda v: f_value)
+
+    errors = grad_check_sparse(f, x, analytic, num_checks=3, seed=0)
+
+    assert errors.shape == (3,)
+    if math.isnan(expected):
+        assert np.isnan(errors).all()
+    else:
+        np.testing.assert_array_equal(errors, expected)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        assert NAN_LINE.fullmatch(line), line
+        assert "0.000000e+00" not in line
+
+
+def test_sparse_check_f_infinite_at_one_probe_only_is_an_infinite_error(capsys):
+    x = np.zeros((1,))
+    errors = grad_check_sparse(lambda v: math.inf if v[0] > 0 else 0.0, x, np.ones(1), 2, seed=0)
+    np.testing.assert_array_equal(errors, [math.inf, math.inf])
+    assert capsys.readouterr().out.splitlines()[0].endswith("relative error: inf")
 
 
 @pytest.mark.parametrize("fail_on", [1, 2, 4])
@@ -269,6 +356,43 @@ def test_x_that_cannot_be_shifted_by_h_is_rejected(x, message):
         eval_numerical_gradient_array(lambda v: v, x, np.ones(3))
     with pytest.raises(ValueError, match=message):
         grad_check_sparse(cubic, x, np.ones(np.shape(x)), seed=0)
+
+
+BAD_STEPS = [0, 0.0, -1e-5, math.nan, math.inf, -math.inf, None, "1e-5", True]
+
+
+@pytest.mark.parametrize("h", BAD_STEPS)
+def test_a_step_that_is_not_a_finite_positive_number_is_rejected(h):
+    x = random_point((2, 2))
+    x_before = x.copy()
+    message = rf"h must be a finite number > 0 .* got {re.escape(repr(h))}"
+    with pytest.raises(ValueError, match=message):
+        grad_check_sparse(cubic, x, np.ones((2, 2)), h=h, seed=0)
+    with pytest.raises(ValueError, match=message):
+        eval_numerical_gradient(cubic, x, verbose=False, h=h)
+    with pytest.raises(ValueError, match=message):
+        eval_numerical_gradient_array(lambda v: v, x, np.ones((2, 2)), h=h)
+    np.testing.assert_array_equal(x, x_before)
+
+
+@pytest.mark.parametrize("h", [np.float32(1e-2), np.float64(1e-5), 1])
+def test_numpy_and_integer_steps_are_accepted(h):
+    x = random_point((3,))
+    grad = eval_numerical_gradient(cubic, x, verbose=False, h=h)
+    # centered differences of a cubic err by exactly h^2 (see test_numerical_gradient_with_a...)
+    np.testing.assert_allclose(grad - (3 * x**2 + 2), float(h) ** 2, rtol=1e-4, atol=1e-9)
+
+
+@pytest.mark.parametrize("num_checks", [0, -3, 2.0, 2.5, True, None, "10"])
+def test_num_checks_that_is_not_a_positive_integer_is_rejected(num_checks, capsys):
+    with pytest.raises(ValueError, match=r"num_checks must be an integer >= 1; got"):
+        grad_check_sparse(cubic, random_point((2, 2)), np.ones((2, 2)), num_checks, seed=0)
+    assert capsys.readouterr().out == ""
+
+
+def test_num_checks_may_be_a_numpy_integer(capsys):
+    errors, lines = run_sparse_check(capsys, num_checks=np.int64(3), seed=0)
+    assert errors.shape == (3,) and len(lines) == 3
 
 
 def test_sparse_check_rejects_a_gradient_of_the_wrong_shape():

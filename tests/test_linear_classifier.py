@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from cs231n.classifiers import LinearClassifier, LinearSVM, Softmax, TrainingDivergedError
+from cs231n.classifiers import (
+    LinearClassifier,
+    LinearSVM,
+    Softmax,
+    TrainingDivergedError,
+    TrainingDivergedWarning,
+)
 from cs231n.classifiers.softmax import softmax_loss_vectorized
 
 
@@ -176,19 +182,21 @@ def test_loss_uses_the_subclass_loss(data):
     ("change", "message"),
     [
         (dict(X=np.ones(5)), "2-D"),
-        (dict(y=np.zeros(3, dtype=int)), "y must be a 1-D array"),
+        (dict(y=np.zeros(3, dtype=int)), r"y must be a 1-D integer array of N = 300 .*\(3,\)"),
         (dict(y=np.full(300, 0.5)), "integer"),
-        (dict(y=np.full(300, -1)), r"\[0, C\)"),
+        (dict(y=np.full(300, -1)), r"labels y must be >= 0; got labels from -1"),
         (dict(num_iters=0), "num_iters must be a positive integer"),
         (dict(num_iters=2.5), "num_iters must be a positive integer"),
         (dict(batch_size=0), "batch_size must be a positive integer"),
-        (dict(learning_rate=0.0), "learning_rate must be a finite positive number"),
-        (dict(learning_rate=-1e-3), "learning_rate must be a finite positive number"),
-        (dict(learning_rate=float("nan")), "learning_rate must be a finite positive number"),
-        (dict(learning_rate="fast"), "learning_rate must be a finite positive number"),
-        (dict(lr_decay=0.0), "lr_decay must be a finite positive number"),
+        (dict(learning_rate=0.0), "learning_rate must be a finite number"),
+        (dict(learning_rate=-1e-3), "learning_rate must be a finite number"),
+        (dict(learning_rate=float("nan")), "learning_rate must be a finite number"),
+        (dict(learning_rate="fast"), "learning_rate must be a finite number"),
+        (dict(lr_decay=0.0), "lr_decay must be a finite number > 0"),
         (dict(reg=-1.0), "reg"),
         (dict(dtype=np.int32), "floating-point dtype"),
+        (dict(on_divergence="ignore"), 'on_divergence must be "warn" or "raise"'),
+        (dict(X=np.ones((300, 6), dtype=complex)), "2-D array of numbers"),
     ],
 )
 def test_bad_training_input_raises_value_error(data, change, message):
@@ -211,26 +219,63 @@ def test_labels_beyond_existing_W_are_rejected(data):
     np.testing.assert_array_equal(model.W, W_before)
 
 
-def test_nan_in_X_is_rejected_before_training(data):
+@pytest.mark.parametrize("row", [0, 299])
+def test_nan_in_X_is_rejected_when_a_minibatch_meets_it(data, row):
+    # X is not scanned up front (that would read all of it every call); the first minibatch
+    # holding the NaN row makes the loss non-finite, and only then is the cause looked for.
     X, y = data
     X = X.copy()
-    X[4, 2] = np.nan
+    X[row, 2] = np.nan
     model = Softmax()
-    with pytest.raises(ValueError, match="finite"):
-        model.train(X, y, num_iters=5)
+    with pytest.raises(ValueError, match="X must contain only finite values"):
+        model.train(X, y, learning_rate=1e-3, num_iters=50, batch_size=100, seed=0)
     assert model.W is None
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_divergence_stops_with_clear_error_and_keeps_old_W(data, dtype):
+def test_divergence_raises_when_asked_and_keeps_old_W(data, dtype):
     X, y = data
     X = (1000.0 * X).astype(dtype)
     model = Softmax()
     model.train(X, y, learning_rate=1e-9, reg=1.0, num_iters=5, seed=0)
     W_before = model.W.copy()
     with pytest.raises(TrainingDivergedError, match=r"learning_rate=10 and reg=1e\+06"):
-        model.train(X, y, learning_rate=10.0, reg=1e6, num_iters=500, seed=0)
+        model.train(X, y, learning_rate=10.0, reg=1e6, num_iters=500, seed=0,
+                    on_divergence="raise")
     np.testing.assert_array_equal(model.W, W_before)
+    assert not model.diverged
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_divergence_warns_once_and_leaves_a_model_at_chance(data, dtype):
+    X, y = data
+    X = (1000.0 * X).astype(dtype)
+    model = Softmax()
+    with pytest.warns(TrainingDivergedWarning) as caught:
+        history = model.train(X, y, learning_rate=10.0, reg=1e6, num_iters=500, seed=0)
+    assert len(caught) == 1  # one clear warning, none of numpy's
+    message = str(caught[0].message)
+    assert f"iteration {len(history)}" in message
+    assert "learning_rate=10 and reg=1e+06" in message
+    assert 0 < len(history) < 500 and np.isfinite(history).all()
+    assert model.diverged and np.isnan(model.W).all() and model.W.shape == (X.shape[1], 3)
+
+    with pytest.warns(TrainingDivergedWarning, match="training diverged") as caught:
+        y_pred = model.predict(X)
+    assert len(caught) == 1
+    np.testing.assert_array_equal(y_pred, 0)  # every example gets class 0: chance accuracy
+    assert np.mean(y_pred == y) <= 1 / 3
+
+
+def test_predict_warns_once_when_scores_overflow(data):
+    X, _ = data
+    X = np.abs(X) + 1.0  # positive entries: each score sums 6 terms of about 3e307
+    model = Softmax()
+    model.W = np.full((X.shape[1], 3), 1e307)
+    with pytest.warns(TrainingDivergedWarning, match="overflowed") as caught:
+        y_pred = model.predict(X)
+    assert len(caught) == 1
+    assert y_pred.shape == (len(X),)
 
 
 def test_predict_without_weights_raises(data):
@@ -247,21 +292,32 @@ def test_predict_with_wrong_width_raises(data):
         model.predict(X[:, :-1])
 
 
-def test_save_and_load_round_trip_course_format(tmp_path, data):
+def test_save_and_load_round_trip_course_format(tmp_path, data, capsys):
     X, y = data
     model = Softmax()
     model.train(X, y, num_iters=3, seed=0)
-    path = model.save("weights.npy", directory=tmp_path)
-    assert path == str(tmp_path / "weights.npy")
+    assert model.save("weights.npy", directory=tmp_path) is None
+    assert capsys.readouterr().out == "weights.npy saved.\n"
 
-    stored = np.load(path, allow_pickle=True).item()
+    stored = np.load(tmp_path / "weights.npy", allow_pickle=True).item()
     assert set(stored) == {"W"}
     np.testing.assert_array_equal(stored["W"], model.W)
 
     loaded = Softmax()
     assert loaded.load("weights.npy", directory=tmp_path) is True
+    assert capsys.readouterr().out == "weights.npy loaded.\n"
     np.testing.assert_array_equal(loaded.W, model.W)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
+def test_save_and_load_agree_on_names_without_npy(tmp_path):
+    model = Softmax()
+    model.W = np.arange(6.0).reshape(3, 2)
+    model.save("weights", directory=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.npy"]  # as np.save names it
+    loaded = Softmax()
+    assert loaded.load("weights", directory=tmp_path) is True
+    np.testing.assert_array_equal(loaded.W, model.W)
 
 
 def test_load_reads_a_plain_array(tmp_path):
@@ -276,13 +332,13 @@ def test_load_missing_file_returns_false_and_keeps_W(tmp_path, capsys):
     model = Softmax()
     model.W = np.ones((3, 2))
     assert model.load("nope.npy", directory=tmp_path) is False
-    assert "not found" in capsys.readouterr().out
+    assert capsys.readouterr().out == "nope.npy not available.\n"
     np.testing.assert_array_equal(model.W, np.ones((3, 2)))
 
 
 def test_load_rejects_a_dict_without_W(tmp_path):
     np.save(tmp_path / "bad.npy", {"weights": np.ones((3, 2))})
-    with pytest.raises(ValueError, match="key 'W'"):
+    with pytest.raises(ValueError, match=r"has no 'W': its keys are \['weights'\]"):
         Softmax().load("bad.npy", directory=tmp_path)
 
 
@@ -300,3 +356,63 @@ def test_verbose_prints_every_100_iterations(data, capsys):
         "iteration 100 / 250",
         "iteration 200 / 250",
     ]
+
+
+class FakeBlas:
+    """Stands in for threadpoolctl's BLAS controller: records the thread count it is set to."""
+
+    def __init__(self, num_threads):
+        self.default = self.threads = num_threads
+        self.restored = False
+
+    def info(self):
+        return [{"num_threads": self.threads}]
+
+    def limit(self, limits):
+        self.threads = limits
+        return self
+
+    def restore_original_limits(self):
+        self.threads, self.restored = self.default, True
+
+
+class FakeController:
+    def __init__(self, blas):
+        self.blas = blas
+
+    def __call__(self):
+        return self
+
+    def select(self, user_api):
+        assert user_api == "blas"
+        return self.blas
+
+
+@pytest.mark.parametrize("faster", [1, 2])
+def test_blas_threads_picks_the_faster_thread_count_and_rechecks(monkeypatch, faster):
+    import time
+
+    from cs231n.classifiers import linear_classifier
+
+    blas = FakeBlas(num_threads=2)
+    monkeypatch.setattr(linear_classifier, "ThreadpoolController", FakeController(blas))
+    chooser = linear_classifier.BlasThreads(period=40, trial=4)
+    used = []
+    for _ in chooser.timed_range(100):
+        used.append(blas.threads)
+        time.sleep(0.001 if blas.threads == faster else 0.01)  # a step on the slower choice
+    assert used[:4] == [1] * 4 and used[4:8] == [2] * 4  # a trial of each
+    assert used[8:40] == [faster] * 32  # then the faster one, until the next period
+    assert used[40:44] == [1] * 4 and used[48:80] == [faster] * 32
+    assert blas.restored and blas.threads == 2
+
+
+def test_blas_threads_changes_nothing_with_one_thread_or_without_threadpoolctl(monkeypatch):
+    from cs231n.classifiers import linear_classifier
+
+    blas = FakeBlas(num_threads=1)
+    monkeypatch.setattr(linear_classifier, "ThreadpoolController", FakeController(blas))
+    assert list(linear_classifier.BlasThreads().timed_range(50)) == list(range(50))
+    assert not blas.restored
+    monkeypatch.setattr(linear_classifier, "ThreadpoolController", None)
+    assert list(linear_classifier.BlasThreads().timed_range(50)) == list(range(50))

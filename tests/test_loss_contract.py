@@ -1,11 +1,12 @@
 """The contract every linear-classifier loss keeps, tested once for all four: softmax_loss_naive,
 softmax_loss_vectorized, svm_loss_naive and svm_loss_vectorized.
 
-Each loss returns the loss as a Python float and dW with the shape and dtype of W; the naive loop
-is an oracle for the vectorized version; float32 inputs are computed in float32; the gradient
-matches a numerical gradient; huge scores give exact results; bad inputs raise an error that says
-what was expected; the inputs are left alone. What only one loss does (its known values, the
-SVM's kink) is tested in test_softmax.py and test_linear_svm.py.
+Each loss returns the loss as a numpy floating scalar and dW with the shape of W, both in the
+dtype the inputs are computed in (float32 for float32 inputs, float64 when either is float64 or
+integer, as the course's code does); the naive loop is an oracle for the vectorized version; the
+gradient matches a numerical gradient; huge scores give exact results; bad inputs raise an error
+that says what was expected; the inputs are left alone. What only one loss does (its known
+values, the SVM's kink) is tested in test_softmax.py and test_linear_svm.py.
 
 Shapes: N examples, D features, C classes; W (D, C), X (N, D), y (N,).
 """
@@ -47,10 +48,48 @@ def dW_scale(loss_fn, dW):
 
 
 @pytest.mark.parametrize("loss_fn", LOSSES, ids=LOSS_IDS)
-def test_loss_is_a_python_float(loss_fn):
-    W, X, y = make_problem(5, 4, 3, np.float32)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_loss_is_a_numpy_scalar_of_the_computation_dtype(loss_fn, dtype):
+    W, X, y = make_problem(5, 4, 3, dtype)
     loss, _ = loss_fn(W, X, y, 0.1)
-    assert type(loss) is float
+    assert type(loss) is dtype
+    assert isinstance(loss, float) == (dtype == np.float64)  # callers wanting a float get one
+
+
+@pytest.mark.parametrize("loss_fn", LOSSES, ids=LOSS_IDS)
+@pytest.mark.parametrize("x_dtype", [np.uint8, np.int32, np.int64])
+def test_integer_X_is_computed_in_float64_like_the_course(loss_fn, x_dtype):
+    W, X, y = make_problem(6, 5, 4, seed=4)
+    X_int = np.rint(10 * X).clip(0, 100).astype(x_dtype)  # small hand-written-like integers
+
+    loss, dW = loss_fn(W, X_int, y, 0.25)
+    loss64, dW64 = loss_fn(W, X_int.astype(np.float64), y, 0.25)
+
+    assert type(loss) is np.float64 and dW.dtype == np.float64
+    assert loss == loss64
+    np.testing.assert_array_equal(dW, dW64)
+
+
+@pytest.mark.parametrize("loss_fn", LOSSES, ids=LOSS_IDS)
+def test_integer_W_and_a_list_X_are_accepted(loss_fn):
+    W = np.array([[1, -1], [0, 2]])  # (2, 2) int
+    X = [[1, 2], [3, 4], [0, 1]]  # (3, 2) as nested lists
+
+    loss, dW = loss_fn(W, X, [0, 1, 1], 0.0)
+    loss64, dW64 = loss_fn(W.astype(float), np.array(X, dtype=float), np.array([0, 1, 1]), 0.0)
+
+    assert loss == loss64
+    np.testing.assert_array_equal(dW, dW64)
+
+
+@pytest.mark.parametrize("loss_fn", LOSSES, ids=LOSS_IDS)
+@pytest.mark.parametrize("reg", [np.array(0.5), np.float32(0.5), 1, np.int64(1)])
+def test_reg_may_be_any_real_number_or_0d_array(loss_fn, reg):
+    W, X, y = make_problem(5, 4, 3, seed=5)
+    loss, dW = loss_fn(W, X, y, reg)
+    expected_loss, expected_dW = loss_fn(W, X, y, float(reg))
+    assert loss == expected_loss
+    np.testing.assert_array_equal(dW, expected_dW)
 
 
 # Naive versus vectorized, float32 versus float64
@@ -94,14 +133,14 @@ def test_float32_is_computed_in_float32_and_matches_float64(
     "w_dtype, x_dtype",
     [(np.float32, np.float64), (np.float64, np.float32), (np.float32, np.float32)],
 )
-def test_dW_has_the_dtype_of_W(loss_fn, w_dtype, x_dtype):
+def test_mixed_dtypes_compute_in_the_wider_one(loss_fn, w_dtype, x_dtype):
     W, X, y = make_problem(6, 5, 4, seed=3)
     W, X = W.astype(w_dtype), X.astype(x_dtype)
 
-    _, dW = loss_fn(W, X, y, 0.5)
+    loss, dW = loss_fn(W, X, y, 0.5)
     _, dW64 = loss_fn(W.astype(np.float64), X.astype(np.float64), y, 0.5)
 
-    assert dW.dtype == w_dtype
+    assert dW.dtype == np.result_type(w_dtype, x_dtype) == np.dtype(type(loss))
     assert dW.shape == W.shape
     scale = dW_scale(loss_fn, dW64)
     np.testing.assert_allclose(dW, dW64, rtol=1e-5, atol=1e-5 * scale)
@@ -200,11 +239,12 @@ def bad_inputs():
         ("X 3-D", W, X[None], y, 0.0, r"X must be a 2-D array .* got a 3-D array"),
         ("W 1-D", W[:, 0], X, y, 0.0, r"W must be a 2-D array .* got a 1-D array"),
         ("W 3-D", W[None], X, y, 0.0, r"W must be a 2-D array .* got a 3-D array"),
-        ("W wrong rows", W[:2], X, y, 0.0, r"W must have D = 3 rows.* shape \(2, 5\)"),
-        ("W no columns", W[:, :0], X, y, 0.0, r"at least one column .* shape \(3, 0\)"),
+        ("W wrong rows", W[:2], X, y, 0.0, r"W must have shape \(D, C\) with D = 3 .*\(2, 5\)"),
+        ("W no columns", W[:, :0], X, y, 0.0, r"and C >= 1; got W of shape \(3, 0\)"),
         ("empty batch", W, X[:0], y[:0], 0.0, r"at least one example .* shape \(0, 3\)"),
-        ("X integer", W, X.astype(np.uint8), y, 0.0, r"X must be a floating-point .* uint8"),
-        ("W integer", W.astype(int), X, y, 0.0, r"W must be a floating-point .* int64"),
+        ("X complex", W, X + 0j, y, 0.0, r"X must be an array of real numbers .* complex128"),
+        ("X strings", W, X.astype(str), y, 0.0, r"X must be an array of real numbers .* <U"),
+        ("W bool", W > 0, X, y, 0.0, r"W must be an array of real numbers .* bool"),
         ("y too short", W, X, y[:3], 0.0, r"N = 4 labels.* got shape \(3,\)"),
         ("y too long", W, X, np.append(y, 0), 0.0, r"N = 4 labels.* got shape \(5,\)"),
         ("y 2-D", W, X, y[:, None], 0.0, r"N = 4 labels.* got shape \(4, 1\)"),

@@ -17,18 +17,20 @@ example i), and 0 elsewhere. The hinge max(0, .) has a kink at margin 0, where t
 derivative; both functions take the derivative there to be 0. A numerical gradient probe that
 straddles the kink therefore disagrees with this gradient (Inline Question 2).
 
-Both functions compute in the result dtype of W and X (float32 when both are float32) and return
-the loss as a Python float and dW with the shape and dtype of W. They validate their inputs (see
-`validation.py`), never modify them, and print nothing.
+Inputs, dtypes, checks and errors are those of the softmax losses (see `softmax.py`, whose
+decorator `checked_loss` both files share). This loss is not part of the 2025 softmax exercise:
+the worksheet uses it for Inline Questions 2 and 4, and `LinearSVM` trains with it.
 """
 
 import numpy as np
 
-from cs231n.classifiers.validation import check_loss_inputs, check_loss_result, check_reg
+from .linear_classifier import LinearClassifier
+from .softmax import check_finite, checked_loss
 
-__all__ = ["svm_loss_naive", "svm_loss_vectorized"]
+__all__ = ["LinearSVM", "svm_loss_naive", "svm_loss_vectorized"]
 
 
+@checked_loss
 def svm_loss_naive(W, X, y, reg):
     """Multiclass SVM loss and gradient, computed with explicit loops over examples and classes.
 
@@ -37,62 +39,53 @@ def svm_loss_naive(W, X, y, reg):
 
     Parameters
     ----------
-    W : ndarray, shape (D, C), floating dtype
+    W : array_like, shape (D, C)
         Weights.
-    X : ndarray, shape (N, D), floating dtype
+    X : array_like, shape (N, D)
         A batch of N examples, one per row.
-    y : ndarray, shape (N,), integer dtype
+    y : array_like, shape (N,), integer dtype
         y[i] = c means that X[i] has label c, with 0 <= c < C.
     reg : float
         Regularization strength, >= 0.
 
     Returns
     -------
-    loss : float
+    loss : numpy floating scalar
         (1/N) sum_i sum_{j != y[i]} max(0, s[i, j] - s[i, y[i]] + 1) + reg * sum(W**2).
-    dW : ndarray, shape (D, C), same dtype as W
+    dW : ndarray, shape (D, C)
         Gradient of the loss with respect to W (derivative 0 taken at the kink, margin = 0).
 
     Raises
     ------
     ValueError
-        If W or X is not a 2-D floating-point array (integer X, such as raw uint8 pixels, is
-        rejected rather than cast), the shapes do not fit together, X is empty, the labels are
-        not integers in [0, C), W or X holds NaN or inf, reg is negative or NaN, or the inputs
-        are so large that the loss or its gradient overflows the dtype.
+        If W or X is not a 2-D array of numbers, the shapes do not fit together, X is empty,
+        the labels are not integers in [0, C), W or X holds NaN or inf, reg is negative or NaN,
+        or the inputs are so large that the loss or its gradient overflows the dtype.
     TypeError
         If reg is not a real number.
     """
-    W, X, y = check_loss_inputs(W, X, y)
-    reg = check_reg(reg)
+    check_finite(X, "X")  # a NaN margin is never > 0, so a NaN in X would pass unnoticed below
     num_train = X.shape[0]
     num_classes = W.shape[1]
-    dtype = np.result_type(W, X)
-
-    loss = dtype.type(0)
-    dW = np.zeros(W.shape, dtype=dtype)  # (D, C)
-    with np.errstate(all="ignore"):  # overflow shows up as inf or NaN, reported below
-        for i in range(num_train):
-            scores = X[i] @ W  # (C,)
-            correct_class_score = scores[y[i]]
-            for j in range(num_classes):
-                if j == y[i]:
-                    continue
-                margin = scores[j] - correct_class_score + 1
-                if margin > 0:
-                    loss += margin
-                    dW[:, j] += X[i]
-                    dW[:, y[i]] -= X[i]
-        loss /= num_train
-        loss += reg * np.sum(W * W)
-        dW /= num_train
-        dW += 2 * reg * W
-        dW = dW.astype(W.dtype, copy=False)  # (D, C)
-    loss = float(loss)
-    check_loss_result(loss, dW, X, W)
+    loss = 0.0
+    dW = np.zeros_like(W)  # (D, C)
+    for i in range(num_train):
+        scores = X[i].dot(W)  # (C,)
+        correct_class_score = scores[y[i]]
+        for j in range(num_classes):
+            if j == y[i]:
+                continue
+            margin = scores[j] - correct_class_score + 1
+            if margin > 0:
+                loss += margin
+                dW[:, j] += X[i]
+                dW[:, y[i]] -= X[i]
+    loss = loss / num_train + reg * np.sum(W * W)
+    dW = dW / num_train + 2 * reg * W
     return loss, dW
 
 
+@checked_loss
 def svm_loss_vectorized(W, X, y, reg):
     """Multiclass SVM loss and gradient, computed without explicit loops.
 
@@ -101,38 +94,33 @@ def svm_loss_vectorized(W, X, y, reg):
 
     Parameters
     ----------
-    W : ndarray, shape (D, C), floating dtype
-    X : ndarray, shape (N, D), floating dtype
-    y : ndarray, shape (N,), integer labels in [0, C)
+    W : array_like, shape (D, C)
+    X : array_like, shape (N, D)
+    y : array_like, shape (N,), integer labels in [0, C)
     reg : float, >= 0
 
     Returns
     -------
-    loss : float
-    dW : ndarray, shape (D, C), same dtype as W
+    loss : numpy floating scalar
+    dW : ndarray, shape (D, C)
     """
-    W, X, y = check_loss_inputs(W, X, y)
-    reg = check_reg(reg)
     num_train = X.shape[0]
     rows = np.arange(num_train)  # (N,)
+    scores = X.dot(W)  # (N, C)
+    margins = scores - scores[rows, y][:, np.newaxis] + 1  # (N, C)
+    margins[rows, y] = 0  # the correct class is not compared with itself
+    np.maximum(margins, 0, out=margins)
+    loss = np.sum(margins) / num_train + reg * np.sum(W * W)
 
-    with np.errstate(all="ignore"):  # overflow shows up as inf or NaN, reported below
-        scores = X @ W  # (N, C)
-        correct_scores = scores[rows, y]  # (N,)
-        margins = scores  # (N, C), becomes s[i, j] - s[i, y[i]] + 1 in place
-        margins -= correct_scores[:, np.newaxis]
-        margins += 1
-        margins[rows, y] = 0  # the correct class is not compared with itself
-        np.maximum(margins, 0, out=margins)
-        loss = np.sum(margins) / num_train
-        loss += reg * np.sum(W * W)
-
-        positive = (margins > 0).astype(margins.dtype)  # (N, C), becomes M / N in place
-        positive[rows, y] = -np.sum(positive, axis=1)
-        positive /= num_train
-        dW = X.T @ positive  # (D, C)
-        dW += 2 * reg * W
-        dW = dW.astype(W.dtype, copy=False)  # (D, C)
-    loss = float(loss)
-    check_loss_result(loss, dW, X, W)
+    positive = (margins > 0).astype(margins.dtype)  # (N, C), becomes M / N in place
+    positive[rows, y] = -np.sum(positive, axis=1)
+    positive /= num_train
+    dW = X.T.dot(positive) + 2 * reg * W  # (D, C)
     return loss, dW
+
+
+class LinearSVM(LinearClassifier):
+    """A linear classifier trained with the multiclass hinge (SVM) loss, margin 1."""
+
+    def loss(self, X_batch, y_batch, reg):
+        return svm_loss_vectorized(self.W, X_batch, y_batch, reg)

@@ -1,4 +1,4 @@
-"""``python -m cs231n.datasets``: fetch CIFAR-10 into cs231n/datasets/cifar-10-batches-py."""
+"""``python -m cs231n.datasets`` (or ``make data``): fetch CIFAR-10 into cs231n/datasets."""
 
 import sys
 
