@@ -25,7 +25,9 @@ whichever other configurations share its stack (tested in tests/test_stacked_sgd
 Numerics: the scores are shifted by their row's maximum before exp, per configuration (the
 log-sum-exp trick). Probabilities below exp(-60) are set to zero: they change no weight by more
 than rounding, and float32 numbers that small are denormal, which makes the gradient product about
-5 times slower at learning rates near 1e-4.
+5 times slower at learning rates near 1e-4. The learning rate is folded into the (B, K * C)
+probabilities before the gradient product, so for tiny learning rates the threshold rises to keep
+lr_k * p / B a normal number too.
 
 Divergence: a configuration whose loss stops being finite (learning_rate * reg too large) leaves
 the stack at once, its columns removed, so it costs the others nothing; it is reported with the
@@ -132,7 +134,7 @@ def train_stacked(
     step_size = np.array(learning_rates, dtype=dtype)  # (Ka,)
     reg = np.array(regs, dtype=dtype)  # (Ka,)
     decay = dtype.type(lr_decay)
-    flush = dtype.type(math.exp(FLUSH_EXPONENT))
+    tiny = np.finfo(dtype).tiny  # the smallest normal number of dtype
     X_batch = np.empty((B, dim), dtype=dtype)  # reused by every step
     step_buffer = np.empty((dim, K * C), dtype=dtype)  # reused by every step
 
@@ -185,7 +187,10 @@ def train_stacked(
                     break
 
             probs /= exp_sums[:, :, np.newaxis]  # (B, Ka, C), each row sums to 1
-            probs[probs < flush] = 0
+            # Below these, a probability or its step lr_k * p / B would be denormal or nearly so.
+            scale = step_size.astype(np.float64) / B  # (Ka,)
+            flush = np.maximum(math.exp(FLUSH_EXPONENT), tiny / scale).astype(dtype)  # (Ka,)
+            probs[probs < flush[:, np.newaxis]] = 0
             dscores = probs  # becomes lr_k * (P_k - Y) / B in place
             dscores[rows, blocks, y_batch[:, np.newaxis]] -= 1
             dscores *= (step_size / dtype.type(B))[:, np.newaxis]

@@ -162,10 +162,10 @@ def test_other_models_train_each_run_with_their_own_train():
 
 def test_a_failing_run_is_named():
     class Fragile(Softmax):
-        def loss(self, X_batch, y_batch, reg, W=None):
+        def loss(self, X_batch, y_batch, reg):
             if reg == 1.0:
                 raise ArithmeticError("boom")
-            return super().loss(X_batch, y_batch, reg, W=W)
+            return super().loss(X_batch, y_batch, reg)
 
     X_train, y_train, X_val, y_val = split_blobs()
     named = r"learning_rate=0\.1, reg=1 failed: ArithmeticError: boom"
