@@ -72,8 +72,9 @@ def textbook_search(data, lrs, regs, num_iters, lr_decay):
 
 
 # ---------------------------------------------------------------- baseline 2: the OLD grid_search
-# cs231n/hyperparameter_search.py as it was before issue 10 (commit 6782c2e), kept here as the
-# baseline: one `train` call per run, runs dealt to forked workers through a module-global dict.
+# cs231n/hyperparameter_search.py as it was on main before the stacked search (commit fc3b198),
+# kept here as the baseline: one `train` call per run (today's `Softmax.train`), runs dealt to 2
+# forked workers through a module-global dict.
 
 _old_job = {}
 
@@ -87,6 +88,7 @@ def _old_train_one(lr, reg, seed):
     try:
         model.train(
             _old_job["X_train"], _old_job["y_train"], learning_rate=lr, reg=reg, seed=seed,
+            on_divergence="raise",
             **_old_job["train_options"],
         )
     except TrainingDivergedError:

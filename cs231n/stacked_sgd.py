@@ -138,13 +138,20 @@ def train_stacked(
     X_batch = np.empty((B, dim), dtype=dtype)  # reused by every step
     step_buffer = np.empty((dim, K * C), dtype=dtype)  # reused by every step
 
-    def shrink(step_size, reg):
+    def per_configuration(step_size, reg):
+        """What a step needs of every configuration's lr_k and reg_k; changes once an epoch."""
+        scale = step_size / dtype.type(B)  # (Ka,): lr_k / B
+        # Probabilities p with lr_k * p / B below this are set to zero: p < exp(-60), or p so
+        # small that lr_k * p / B would be denormal.
+        flush = np.maximum(math.exp(FLUSH_EXPONENT) * scale, tiny).astype(dtype)  # (Ka,)
         # The regularization's decay factor, computed in float64 and rounded once to dtype: in
         # float32 that changes a step by about as much as the rounding of W itself does.
-        factor = 1 - 2 * step_size.astype(np.float64) * reg.astype(np.float64)  # (Ka,)
-        return np.repeat(factor, C).astype(dtype)  # (Ka * C,)
+        shrink = 1 - 2 * step_size.astype(np.float64) * reg.astype(np.float64)  # (Ka,)
+        return scale, flush[:, np.newaxis], np.repeat(shrink, C).astype(dtype)
 
     rows = np.arange(B)[:, np.newaxis]  # (B, 1)
+    scale, flush, shrink = per_configuration(step_size, reg)
+    blocks = np.arange(K)  # (Ka,)
     W_mean = None  # (D, Ka * C), the running mean of the iterates once averaging has begun
     num_averaged = 0
     weights, diverged_at = [None] * K, [None] * K
@@ -160,7 +167,6 @@ def train_stacked(
 
             scores = (X_batch @ W).reshape(B, len(configs), C)  # (B, Ka, C)
             scores -= scores.max(axis=2, keepdims=True)  # each row's largest score is now 0
-            blocks = np.arange(len(configs))  # (Ka,)
             correct = scores[rows, blocks, y_batch[:, np.newaxis]]  # (B, Ka)
             probs = np.exp(scores, out=scores)  # (B, Ka, C), not yet normalized
             exp_sums = probs.sum(axis=2)  # (B, Ka), each >= 1
@@ -182,21 +188,18 @@ def train_stacked(
                 if W_mean is not None:
                     W_mean = np.ascontiguousarray(W_mean[:, columns])
                 probs, exp_sums = probs[:, finite], exp_sums[:, finite]
+                scale, flush, shrink = per_configuration(step_size, reg)
                 blocks = np.arange(len(configs))
                 if not len(configs):
                     break
 
-            probs /= exp_sums[:, :, np.newaxis]  # (B, Ka, C), each row sums to 1
-            # Below these, a probability or its step lr_k * p / B would be denormal or nearly so.
-            scale = step_size.astype(np.float64) / B  # (Ka,)
-            flush = np.maximum(math.exp(FLUSH_EXPONENT), tiny / scale).astype(dtype)  # (Ka,)
-            probs[probs < flush[:, np.newaxis]] = 0
-            dscores = probs  # becomes lr_k * (P_k - Y) / B in place
-            dscores[rows, blocks, y_batch[:, np.newaxis]] -= 1
-            dscores *= (step_size / dtype.type(B))[:, np.newaxis]
+            dscores = probs  # becomes lr_k * (P_k - Y) / B in place, (B, Ka, C)
+            dscores *= (scale / exp_sums)[:, :, np.newaxis]  # lr_k * P_k / B
+            dscores[dscores < flush] = 0
+            dscores[rows, blocks, y_batch[:, np.newaxis]] -= scale
             # W_k - lr_k (data gradient + 2 reg_k W_k) = (1 - 2 lr_k reg_k) W_k - lr_k (data grad.)
             step = np.matmul(X_batch.T, dscores.reshape(B, -1), out=step_buffer[:, : W.shape[1]])
-            W *= shrink(step_size, reg)  # (1, Ka * C) row
+            W *= shrink  # (Ka * C,) row
             W -= step  # (D, Ka * C)
 
             if it >= average_from:
@@ -207,6 +210,7 @@ def train_stacked(
                     W_mean += (W - W_mean) / dtype.type(num_averaged)
             if (it + 1) % iters_per_epoch == 0:
                 step_size *= decay
+                scale, flush, shrink = per_configuration(step_size, reg)
             if on_step is not None:
                 on_step(it)
 
