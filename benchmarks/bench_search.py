@@ -7,7 +7,8 @@ epoch; then a fine grid of 9 runs x 4,000 steps around the coarse winner (learni
 way runs both stages, scores every run on the training and validation sets, and keeps the best:
 
 - textbook: the course's loop, one run after the other (bench_common.textbook_sgd, NumPy's
-  default BLAS threads), as a student's double loop runs it;
+  default BLAS threads), as a student's double loop runs it, on float64 data as the course's
+  loader gives it (the notebook's float32 data, cast once, outside the timing);
 - old grid_search: cs231n's grid_search before issue 10 (copied below, unchanged but for names):
   every run its own `Softmax.train` call, dealt to 2 forked worker processes;
 - stacked grid_search: cs231n.hyperparameter_search.grid_search today: the runs of a grid
@@ -57,14 +58,14 @@ def fine_grid(lr, reg):
 
 
 def textbook_search(data, lrs, regs, num_iters, lr_decay):
-    """A student's double loop: returns (best (lr, reg), best W)."""
+    """A student's double loop on float64 data: returns (best (lr, reg), best W)."""
     best_val, best = -1.0, (None, None)
     for k, (lr, reg) in enumerate((lr, reg) for lr in lrs for reg in regs):
-        W = textbook_sgd(data["X_train"], data["y_train"], lr, reg, num_iters, 200, lr_decay,
+        W = textbook_sgd(data["X_train64"], data["y_train"], lr, reg, num_iters, 200, lr_decay,
                          seed=SEED + k)
         if W is None:
             continue
-        accuracy(W, data["X_train"], data["y_train"])  # the course prints it too
+        accuracy(W, data["X_train64"], data["y_train"])  # the course prints it too
         val = accuracy(W, data["X_val"], data["y_val"])
         if val > best_val:
             best_val, best = val, ((lr, reg), W)
@@ -163,6 +164,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     load_before = load_now()
     data = notebook_data(args.quick)
+    data["X_train64"] = data["X_train"].astype(np.float64)
     coarse_iters, fine_iters = (20, 40) if args.quick else (COARSE["iters"], FINE_ITERS)
     repeats = 1 if args.quick else args.repeats
     print(f"data: {data['source']}; X_train {data['X_train'].shape} {data['X_train'].dtype}; "
