@@ -14,9 +14,10 @@ reports the wall time of the data steps (interpreter start-up and imports exclud
 peak resident memory (VmHWM in /proc/self/status); a run that only imports gives the part of
 that peak the interpreter and numpy account for. Runs alternate between the pipelines and the
 script prints medians and the course / cs231n ratios, then checks that both give the same
-arrays. Goal: cs231n's steps in <= 3 s and <= 1.5 GB.
+arrays. Goal: cs231n's steps in <= 3 s and <= 1.5 GB. Exits 1 if the goal is missed; writes
+benchmarks/results/bench_data.json.
 
-Usage:  .venv/bin/python benchmarks/bench_data.py [--repeat N] [--root DIR]
+Usage:  .venv/bin/python benchmarks/bench_data.py [--repeat N] [--root DIR] [--quick]
 """
 
 import argparse
@@ -30,6 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import finish, load_now, row
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ROOT = REPO / "cs231n" / "datasets" / "cifar-10-batches-py"
@@ -175,10 +177,16 @@ def main():
     parser.add_argument("--repeat", type=int, default=5, help="runs per pipeline (default 5)")
     parser.add_argument("--root", default=str(DEFAULT_ROOT), help="cifar-10-batches-py folder")
     parser.add_argument("--child", choices=[*PIPELINES, "imports", "compare"], help="internal")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: one run per pipeline, no comparison of the arrays")
+    parser.add_argument("--results-dir", help="write the results file here")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.root)
-        return
+        return 0
+    load_before = load_now()
+    if args.quick:
+        args.repeat = 1
 
     missing = [name for name in BATCHES if not (Path(args.root) / name).is_file()]
     if missing:
@@ -219,15 +227,30 @@ def main():
         seconds = ", ".join(f"{run['seconds']:.2f}" for run in results)
         print(f"  {name} runs (s): {seconds}")
     print(f"(interpreter + numpy + cs231n imports alone: {imports['peak_gb']:.2f} GB peak)")
-    met = lean["seconds"] <= GOAL_SECONDS and lean["peak_gb"] <= GOAL_GB
-    verdict = "met" if met else "NOT met"
-    print(f"goal <= {GOAL_SECONDS:g} s and <= {GOAL_GB:g} GB for cs231n: {verdict}")
 
-    check = spawn("compare", args.root)
-    diffs = ", ".join(f"{key} {value:.1e}" for key, value in check["diffs"].items())
-    same = "equal" if check["labels_equal"] else "DIFFERENT"
-    print(f"same arrays? max |course - cs231n|: {diffs} (float32 rounding); labels {same}")
+    judged = not args.quick
+    rows = [
+        row("CIFAR-10 data steps, time: course (float64) vs cs231n (uint8 -> float32)",
+            f"{course['seconds']:.2f} s", f"{lean['seconds']:.2f} s", ratio_time,
+            f"<= {GOAL_SECONDS:g} s", bool(lean["seconds"] <= GOAL_SECONDS) if judged else None),
+        row("CIFAR-10 data steps, peak memory: course vs cs231n",
+            f"{course['peak_gb']:.2f} GB", f"{lean['peak_gb']:.2f} GB", ratio_memory,
+            f"<= {GOAL_GB:g} GB", bool(lean["peak_gb"] <= GOAL_GB) if judged else None),
+    ]
+    if not args.quick:
+        check = spawn("compare", args.root)
+        diffs = ", ".join(f"{key} {value:.1e}" for key, value in check["diffs"].items())
+        same = "equal" if check["labels_equal"] else "DIFFERENT"
+        print(f"same arrays? max |course - cs231n|: {diffs} (float32 rounding); labels {same}")
+        rows.append(row("the same arrays: labels equal, X within float32 rounding", "", same,
+                        None, "equal", bool(check["labels_equal"])))
+    return finish(
+        "bench_data", rows, data=f"CIFAR-10 at {args.root}", load_before=load_before,
+        results_dir=args.results_dir, quick=args.quick,
+        notes=[f"medians of {args.repeat} runs per pipeline, each a fresh process, alternating; "
+               f"interpreter + imports alone peak at {imports['peak_gb']:.2f} GB"],
+    )
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -16,15 +16,22 @@ number of BLAS threads and with one (the SGD loop runs with one). Times are medi
 interleaved repeats (each repeat times every function in turn, so a noisy neighbour slows all of
 them alike); ratios compare times measured in this run.
 
-Run from the repository root:  .venv/bin/python benchmarks/bench_loss.py
+Goal: on one BLAS thread (the reliable comparison on a shared machine), each vectorized loss
+takes at most 1.5x its floor, i.e. floor / loss >= 0.67x, on both batches. The default-threads
+figures are reported too. Exits 1 if a goal is missed; writes benchmarks/results/bench_loss.json.
+
+Run from the repository root:  .venv/bin/python benchmarks/bench_loss.py [--quick]
 """
 
+import argparse
 import os
 import pickle
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from bench_common import finish, load_now, row
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
@@ -37,6 +44,7 @@ from cs231n.classifiers.softmax import (
 CIFAR10_BATCH = Path(__file__).resolve().parents[1] / "cs231n/datasets/cifar-10-batches-py"
 NUM_CLASSES = 10
 SEED = 0
+GOAL_FLOOR_RATIO = 1.5  # a vectorized loss takes at most this many times its floor
 
 
 def dev_batch(num_dev=500):
@@ -91,7 +99,13 @@ def print_times(title, times):
         print(f"  {name:32s} {ms:9.3f} ms")
 
 
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: few repeats")
+    parser.add_argument("--results-dir", help="write the results file here")
+    args = parser.parse_args(argv)
+    load_before = load_now()
+    scale = 10 if args.quick else 1
     X_dev, y_dev, source = dev_batch()
     rng = np.random.default_rng(SEED + 1)
     W_dev = 1e-4 * rng.standard_normal((X_dev.shape[1], NUM_CLASSES))  # (3073, 10)
@@ -115,10 +129,10 @@ def main():
     print(f"dev batch: {source}; X {X_dev.shape} {X_dev.dtype}, W {W_dev.shape}, reg {reg}")
 
     batches = [
-        ("dev batch (500, 3073) float64", W_dev, X_dev, y_dev, 40),
-        ("SGD batch (200, 3073) float32", W_sgd, X_sgd, y_sgd, 100),
+        ("dev batch (500, 3073) float64", W_dev, X_dev, y_dev, 40 // scale),
+        ("SGD batch (200, 3073) float32", W_sgd, X_sgd, y_sgd, 100 // scale),
     ]
-    ratios = []
+    ratios, rows = [], []
     for threads in (None, 1):
         thread_text = "default threads" if threads is None else "1 thread"
         with threadpool_limits(limits=threads, user_api="blas"):
@@ -131,7 +145,7 @@ def main():
                     "svm_loss_naive": lambda: svm_loss_naive(W_dev, X_dev, y_dev, reg),
                     "svm_loss_vectorized": lambda: svm_loss_vectorized(W_dev, X_dev, y_dev, reg),
                 },
-                repeats=5,
+                repeats=1 if args.quick else 5,
             )
             print_times(f"dev batch, naive and vectorized, {thread_text}", times)
             for loss in ("softmax", "svm"):
@@ -146,13 +160,21 @@ def main():
                 times = medians_ms(floor_functions(W, X, y, reg), repeats=repeats, number=5)
                 print_times(f"{batch_name}, {thread_text}", times)
                 short_name = batch_name.split(" (")[0]
+                floor_ms = times["floor: X @ W, X.T @ dscores"]
                 for loss in ("softmax", "svm"):
+                    loss_ms = times[f"{loss}_loss_vectorized"]
                     ratios.append(
-                        (
-                            f"{loss} vectorized / floor, {short_name}, {thread_text}",
-                            times[f"{loss}_loss_vectorized"] / times["floor: X @ W, X.T @ dscores"],
-                        )
+                        (f"{loss} vectorized / floor, {short_name}, {thread_text}",
+                         loss_ms / floor_ms)
                     )
+                    judged = threads == 1 and not args.quick
+                    rows.append(row(
+                        f"{loss}_loss_vectorized vs its floor (the two products), {batch_name}, "
+                        f"{thread_text}",
+                        f"{floor_ms:.3f} ms (floor)", f"{loss_ms:.3f} ms", floor_ms / loss_ms,
+                        f">= {1 / GOAL_FLOOR_RATIO:.2f}x" if threads == 1 else None,
+                        bool(loss_ms <= GOAL_FLOOR_RATIO * floor_ms) if judged else None,
+                    ))
                 ratios.append(
                     (
                         f"check_loss_inputs / softmax vectorized, {short_name}, {thread_text}",
@@ -163,7 +185,12 @@ def main():
     print("\nratios (vectorized / floor should be below 1.5x)")
     for name, ratio in ratios:
         print(f"  {name:68s} {ratio:7.3f}x")
+    return finish(
+        "bench_loss", rows, data=source, load_before=load_before, results_dir=args.results_dir,
+        quick=args.quick,
+        notes=[f"BLAS: {blas}; medians over interleaved repeats; ratio = floor / loss"],
+    )
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

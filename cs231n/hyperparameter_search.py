@@ -1,32 +1,50 @@
 """Choose a linear classifier's learning rate and regularization strength on a validation set.
 
-Shapes: X_train (N_train, D), y_train (N_train,), X_val (N_val, D), y_val (N_val,).
+Shapes: X_train (N_train, D), y_train (N_train,), X_val (N_val, D), y_val (N_val,); C classes,
+C = max(y_train) + 1.
 
 `grid_search` trains one model for every (learning_rate, reg) pair of a grid, scores each on the
 training and validation sets, and keeps the model with the best validation accuracy. The test set
 plays no part: it is for the one final measurement of the chosen model.
 
-With n_jobs > 1 the models train in that many worker processes. The workers are forked, so they
-read the parent's training data in place, with no copy. (Threads would be simpler, but OpenBLAS
-serializes concurrent small matrix products from threads of one process: measured here, two
-threads ran slower than one.) Workers are forked on Linux only: Windows has no fork, and on macOS
-a forked child may hang in the system's BLAS (Accelerate), so there the runs are serial. Every
-run draws its initial weights and minibatches from its own seeded generator, so the results are
-the same whatever n_jobs is and whichever worker finishes first.
+How the models train:
+- For `Softmax` (make_model=Softmax), all configurations of the grid train at once, stacked
+  (see `cs231n/stacked_sgd.py`): **the configurations share their minibatches**, drawn by
+  `np.random.RandomState(seed)`, while configuration k (lr-major, reg-minor order) starts from the
+  weights `Softmax().train(..., seed=seed + k)` would start from, with its own learning rate and
+  reg. A configuration whose loss overflows leaves the stack at once and is listed as diverged.
+- For any other classifier (LinearSVM, a subclass with its own loss), every configuration trains
+  with its own `train(..., seed=seed + k)` call.
+
+The configurations are dealt to n_jobs worker processes (configuration k to worker k % n_jobs),
+each running BLAS on one thread (see `cs231n/worker_processes.py` for Ctrl-C, a killed parent and
+errors). A configuration's result does not depend on which others share its worker, so the
+results are the same for every n_jobs. Off Linux the workers run one after the other in this
+process.
 """
 
+import inspect
 import math
-import multiprocessing
+import numbers
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from .classifiers.linear_classifier import TrainingDivergedError
+from .classifiers.linear_classifier import Softmax, TrainingDivergedError
+from .stacked_sgd import initial_weights, train_stacked
+from .worker_processes import forking_available, run_tasks
+
+__all__ = ["SearchResult", "grid_search"]
+
+# Rows of X scored per matrix product when measuring accuracies.
+SCORE_CHUNK = 4096
+# A worker reports its progress every this many SGD steps.
+REPORT_EVERY = 25
 
 
 @dataclass
@@ -41,11 +59,17 @@ class SearchResult:
     diverged : list of (learning_rate, reg)
         Runs stopped because SGD overflowed; they are not in `results`.
     best_model : LinearClassifier
-        The model with the highest validation accuracy.
+        A `make_model()` instance holding the weights of the run with the highest validation
+        accuracy. If every run diverged, it holds the untrained starting weights of the run
+        that diverged last (its accuracy is at chance level), so the cells that use it still run.
     best_params : (learning_rate, reg)
+        The parameters of best_model's run (if every run diverged: the run that diverged last).
     best_val : float
+        best_model's validation accuracy.
     seconds : float
         Wall-clock time of the whole search.
+    all_diverged : bool
+        True if every run diverged: then `results` is empty and `table()` says so.
     """
 
     results: dict = field(default_factory=dict)
@@ -54,6 +78,7 @@ class SearchResult:
     best_params: tuple = None
     best_val: float = -1.0
     seconds: float = 0.0
+    all_diverged: bool = False
 
     def table(self):
         """The results as text: one row per run, best validation accuracy marked with '*'."""
@@ -65,51 +90,194 @@ class SearchResult:
                 lines.append(f"{lr:13.2e}  {reg:9.2e}  {train_acc:9.4f}  {val_acc:7.4f}{mark}")
             else:
                 lines.append(f"{lr:13.2e}  {reg:9.2e}  {'diverged':>9}  {'':>7}")
+        if self.all_diverged:
+            lr, reg = self.best_params
+            lines.append(
+                f"every run diverged: lower the learning rates. best_model holds the untrained "
+                f"starting weights of the run that diverged last (learning rate {lr:.2e}, reg "
+                f"{reg:.2e}), at chance accuracy ({self.best_val:.4f} on validation)"
+            )
         return "\n".join(lines)
 
 
-def _accuracy(model, X, y):
-    return float(np.mean(model.predict(X) == y))
+# ---------------------------------------------------------------- input checks
 
 
-# What every run needs besides its own (learning_rate, reg, seed): set in the parent before the
-# workers fork, so they inherit it instead of receiving a pickled copy of the data.
-_job = {}
+def _numbers(values, name, *, positive):
+    """The values of an iterable (a generator is read once) as floats, checked."""
+    values = list(values)
+    if not values:
+        raise ValueError(f"{name} must hold at least one value; got none")
+    checked = []
+    for value in values:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise ValueError(f"{name} must hold real numbers; got {value!r}")
+        value = float(value)
+        if not math.isfinite(value) or value < 0 or (positive and value == 0):
+            bound = "> 0" if positive else ">= 0"
+            raise ValueError(f"{name} must hold finite numbers {bound}; got {value}")
+        checked.append(value)
+    return checked
 
 
-def _train_one(lr, reg, seed):
-    """Train and score one model of the grid; None for the model if SGD diverged."""
-    model = _job["make_model"]()
-    try:
-        model.train(
-            _job["X_train"], _job["y_train"], learning_rate=lr, reg=reg, seed=seed,
-            on_divergence="raise",
-            **_job["train_options"],
+def _positive_int(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {value!r}")
+    return int(value)
+
+
+def _matrix(X, name, dim=None):
+    X = np.asarray(X)
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"{name} must be a 2-D array (N, D) with N >= 1; got shape {X.shape}")
+    if X.dtype == bool or not (
+        np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)
+    ):
+        raise ValueError(f"{name} must hold real numbers; got dtype {X.dtype}")
+    if dim is not None and X.shape[1] != dim:
+        raise ValueError(
+            f"{name} must have D = {dim} columns, as X_train has; got shape {X.shape}"
         )
-    except TrainingDivergedError:
-        return None, math.nan, math.nan
-    train_acc = _accuracy(model, _job["X_train"], _job["y_train"])
-    return model, train_acc, _accuracy(model, _job["X_val"], _job["y_val"])
+    return X
 
 
-def _run_all(grid, seed, n_jobs, progress):
-    """Yield (k, (model, train_acc, val_acc)) for every run k of the grid, as runs finish."""
-    # A text bar on stdout: it renders the same in a terminal, a notebook and a saved notebook.
-    bar = tqdm(total=len(grid), desc="grid search", disable=not progress, file=sys.stdout)
-    if n_jobs == 1 or not sys.platform.startswith("linux"):
-        for k, (lr, reg) in enumerate(grid):
-            yield k, _train_one(lr, reg, seed + k)
-            bar.update()
-    else:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(n_jobs, mp_context=context) as pool:
-            futures = {
-                pool.submit(_train_one, lr, reg, seed + k): k for k, (lr, reg) in enumerate(grid)
-            }
-            for future in as_completed(futures):
-                yield futures[future], future.result()
-                bar.update()
-    bar.close()
+def _labels(y, name, num_rows, x_name):
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != num_rows:
+        raise ValueError(
+            f"{name} must be a 1-D array with one label per row of {x_name} ({num_rows}); "
+            f"got shape {y.shape}"
+        )
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"{name} must hold integer labels; got dtype {y.dtype}")
+    if y.min() < 0:
+        raise ValueError(f"{name} must hold labels >= 0; got {y.min()}")
+    return y
+
+
+def _check_data(X_train, y_train, X_val, y_val):
+    """The four arrays, checked, and the number of classes C = max(y_train) + 1."""
+    X_train = _matrix(X_train, "X_train")
+    X_val = _matrix(X_val, "X_val", X_train.shape[1])
+    y_train = _labels(y_train, "y_train", len(X_train), "X_train")
+    y_val = _labels(y_val, "y_val", len(X_val), "X_val")
+    num_classes = int(y_train.max()) + 1
+    if y_val.max() >= num_classes:
+        raise ValueError(
+            f"y_val must hold labels in [0, {num_classes}), the classes of y_train; "
+            f"got {y_val.max()}"
+        )
+    for name, X in (("X_train", X_train), ("X_val", X_val)):
+        # One pass, about 1% of a notebook search's time: a clear error before any training.
+        if not np.isfinite(X).all():
+            raise ValueError(f"{name} must contain only finite values; it holds NaN or infinity")
+    return X_train, y_train, X_val, y_val, num_classes
+
+
+# ---------------------------------------------------------------- the work of one worker
+
+
+@dataclass
+class _Job:
+    """Everything a worker needs besides its runs. Forked workers inherit it: no copy is made."""
+
+    make_model: object
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    num_classes: int
+    grid: list
+    seed: int
+    num_iters: int
+    batch_size: int
+    lr_decay: float
+    average_last_epochs: float
+
+
+def _accuracies(X, y, weights, num_classes):
+    """Accuracy of every (D, C) weight matrix on (X, y), scored with one wide product per chunk.
+
+    A column of a matrix product does not depend on its neighbours, so the predictions are those
+    of `predict` with each W alone.
+    """
+    W = np.hstack(weights)  # (D, M * C)
+    correct = np.zeros(len(weights), dtype=np.int64)  # (M,)
+    for start in range(0, len(X), SCORE_CHUNK):
+        rows = slice(start, start + SCORE_CHUNK)
+        scores = (X[rows] @ W).reshape(-1, len(weights), num_classes)  # (n, M, C)
+        correct += np.sum(scores.argmax(axis=2) == y[rows, np.newaxis], axis=0)
+    return [float(count) / len(X) for count in correct]
+
+
+def _train_stacked_runs(job, runs, report):
+    """Train the runs together (Softmax); return [(k, W or None, train_acc, val_acc, it)]."""
+
+    def on_step(it):
+        if (it + 1) % REPORT_EVERY == 0 or it + 1 == job.num_iters:
+            report(it + 1)
+
+    dtype = job.X_train.dtype if np.issubdtype(job.X_train.dtype, np.floating) else np.float64
+    with threadpool_limits(limits=1, user_api="blas"):
+        trained = train_stacked(
+            job.X_train, job.y_train,
+            [job.grid[k][0] for k in runs], [job.grid[k][1] for k in runs],
+            [job.seed + k for k in runs],
+            num_classes=job.num_classes, num_iters=job.num_iters, batch_size=job.batch_size,
+            lr_decay=job.lr_decay, seed=job.seed, dtype=dtype,
+            average_last_epochs=job.average_last_epochs, on_step=on_step,
+        )
+        report(job.num_iters)
+        finished = [j for j, W in enumerate(trained.weights) if W is not None]
+        train_accs, val_accs = [], []
+        if finished:
+            Ws = [trained.weights[j] for j in finished]
+            train_accs = _accuracies(job.X_train, job.y_train, Ws, job.num_classes)
+            val_accs = _accuracies(job.X_val, job.y_val, Ws, job.num_classes)
+    scores = dict(zip(finished, zip(train_accs, val_accs)))
+    return [
+        (k, trained.weights[j], *scores.get(j, (math.nan, math.nan)), trained.diverged_at[j])
+        for j, k in enumerate(runs)
+    ]
+
+
+def _train_each_run(job, runs, report):
+    """Train the runs one by one with the model's own train(); same return as above."""
+    outcomes = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for k in runs:
+            lr, reg = job.grid[k]
+            model = job.make_model()
+            try:
+                model.train(
+                    job.X_train, job.y_train, learning_rate=lr, reg=reg,
+                    num_iters=job.num_iters, batch_size=job.batch_size, lr_decay=job.lr_decay,
+                    seed=job.seed + k, **_strict_divergence(model),
+                )
+            except TrainingDivergedError:
+                outcomes.append((k, None, math.nan, math.nan, 0))
+            except Exception as err:
+                raise RuntimeError(
+                    f"the run learning_rate={lr:g}, reg={reg:g} failed: {type(err).__name__}: {err}"
+                ) from err
+            else:
+                train_acc = float(np.mean(model.predict(job.X_train) == job.y_train))
+                val_acc = float(np.mean(model.predict(job.X_val) == job.y_val))
+                outcomes.append((k, model.W, train_acc, val_acc, None))
+            report(1)
+    return outcomes
+
+
+def _strict_divergence(model):
+    """Ask train() to raise TrainingDivergedError on divergence, if it takes that option."""
+    try:
+        parameters = inspect.signature(model.train).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {"on_divergence": "raise"} if "on_divergence" in parameters else {}
+
+
+# ---------------------------------------------------------------- the search
 
 
 def grid_search(
@@ -127,59 +295,120 @@ def grid_search(
     seed=0,
     n_jobs=2,
     progress=True,
+    average_last_epochs=0,
 ):
     """Train a model for every (learning_rate, reg) pair and keep the best on validation.
 
     Parameters
     ----------
     make_model : callable
-        Returns a new, untrained classifier, e.g. `Softmax`.
+        Returns a new, untrained classifier, e.g. `Softmax` (trained stacked, see the module
+        docstring) or `LinearSVM` (each run trained by its own `train` call).
     X_train, y_train : ndarray, shapes (N_train, D) and (N_train,)
-    X_val, y_val : ndarray, shapes (N_val, D) and (N_val,)
-    learning_rates, regularization_strengths : sequence of float
-        The grid is their Cartesian product.
-    num_iters, batch_size, lr_decay : passed to each model's `train`.
+    X_val, y_val : ndarray, shapes (N_val, D) and (N_val,), labels in [0, max(y_train)]
+    learning_rates, regularization_strengths : iterables of float
+        The grid is their Cartesian product (generators are read once).
+    num_iters, batch_size, lr_decay : as in `train`
+        The learning rate is multiplied by lr_decay after each epoch (max(1, N // batch_size)
+        steps).
     seed : int
-        Run k of the grid (in the order lr-major, reg-minor) trains with seed `seed + k`.
+        Run k of the grid (lr-major, reg-minor) starts from the weights of `train(...,
+        seed=seed + k)`. Softmax runs share minibatches drawn by RandomState(seed); other models'
+        runs draw their own, as `train(..., seed=seed + k)` does.
     n_jobs : int
-        How many models train at once, each in its own process.
+        How many worker processes share the runs.
     progress : bool
-        Show a progress bar.
+        Show a progress bar (on stdout).
+    average_last_epochs : float
+        Softmax only: if > 0, each run's model is the mean of its SGD iterates over the last
+        average_last_epochs epochs (Polyak averaging) rather than the last iterate.
 
     Returns
     -------
     SearchResult
         Ties in validation accuracy go to the run that comes first in the grid.
+
+    Raises
+    ------
+    ValueError
+        Before any training, if an input is malformed (shapes, labels out of range, an empty or
+        non-numeric grid, NaN in X_train or X_val).
+    cs231n.worker_processes.WorkerError
+        If a run fails; the message names the run.
     """
-    grid = [(float(lr), float(reg)) for lr in learning_rates for reg in regularization_strengths]
-    if not grid:
-        raise ValueError(
-            "learning_rates and regularization_strengths must each hold at least one value; "
-            f"got {len(learning_rates)} and {len(regularization_strengths)}"
-        )
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive integer; got {n_jobs!r}")
+    learning_rates = _numbers(learning_rates, "learning_rates", positive=True)
+    regs = _numbers(regularization_strengths, "regularization_strengths", positive=False)
+    grid = [(lr, reg) for lr in learning_rates for reg in regs]
+    X_train, y_train, X_val, y_val, num_classes = _check_data(X_train, y_train, X_val, y_val)
+    num_iters = _positive_int(num_iters, "num_iters")
+    batch_size = _positive_int(batch_size, "batch_size")
+    n_jobs = _positive_int(n_jobs, "n_jobs")
+    (lr_decay,) = _numbers([lr_decay], "lr_decay", positive=True)
+    (average_last_epochs,) = _numbers([average_last_epochs], "average_last_epochs", positive=False)
+    if not callable(make_model):
+        raise ValueError(f"make_model must be callable, e.g. Softmax; got {make_model!r}")
+    stacked = type(make_model()) is Softmax
+    if average_last_epochs and not stacked:
+        raise ValueError("average_last_epochs needs make_model=Softmax (the stacked trainer)")
 
-    _job.update(
-        make_model=make_model, X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val,
-        train_options=dict(num_iters=num_iters, batch_size=batch_size, lr_decay=lr_decay),
+    job = _Job(
+        make_model, X_train, y_train, X_val, y_val, num_classes, grid, seed, num_iters,
+        batch_size, lr_decay, average_last_epochs,
     )
-    outcomes = [None] * len(grid)
+    num_workers = min(n_jobs, len(grid))
+    tasks = [list(range(j, len(grid), num_workers)) for j in range(num_workers)]
     start = time.perf_counter()
-    try:
-        # One BLAS thread per run: the products of an SGD step are too small to share.
-        with threadpool_limits(limits=1, user_api="blas"):
-            for k, outcome in _run_all(grid, seed, min(n_jobs, len(grid)), progress):
-                outcomes[k] = outcome
-    finally:
-        _job.clear()
+    outcomes = _run(job, tasks, stacked, progress)
+    return _summarize(job, outcomes, time.perf_counter() - start)
 
-    found = SearchResult(seconds=time.perf_counter() - start)
-    for params, (model, train_acc, val_acc) in zip(grid, outcomes):
-        if model is None:
+
+def _run(job, tasks, stacked, progress):
+    """Run the workers' tasks under a progress bar; return all (k, W, train, val, it) sorted."""
+    if stacked:
+        total, desc = job.num_iters, f"grid search ({len(job.grid)} runs stacked)"
+    else:
+        total, desc = len(job.grid), "grid search"
+    done = [0] * len(tasks)
+
+    def on_progress(i, value):
+        done[i] = value if stacked else done[i] + value
+        shown = min(done) if stacked else sum(done)
+        bar.update(shown - bar.n)
+
+    def describe(i):
+        runs = ", ".join(f"(lr={job.grid[k][0]:g}, reg={job.grid[k][1]:g})" for k in tasks[i])
+        return f"grid search worker {i} with the runs {runs}"
+
+    work = partial(_train_stacked_runs if stacked else _train_each_run, job)
+    # A text bar on stdout: it renders the same in a terminal, a notebook and a saved notebook.
+    with tqdm(total=total, desc=desc, disable=not progress, file=sys.stdout) as bar:
+        results = run_tasks(
+            work, tasks, describe=describe, on_progress=on_progress,
+            processes=forking_available(),
+        )
+    return sorted(outcome for result in results for outcome in result)
+
+
+def _summarize(job, outcomes, seconds):
+    found = SearchResult(seconds=seconds)
+    for k, W, train_acc, val_acc, _ in outcomes:
+        params = job.grid[k]
+        if W is None:
             found.diverged.append(params)
             continue
         found.results[params] = (train_acc, val_acc)
         if val_acc > found.best_val:
-            found.best_val, found.best_params, found.best_model = val_acc, params, model
+            found.best_val, found.best_params = val_acc, params
+            found.best_model = job.make_model()
+            found.best_model.W = W
+    if found.best_model is None:
+        # Every run diverged: keep the starting weights of the run that lasted longest.
+        k = max(outcomes, key=lambda outcome: (outcome[4], -outcome[0]))[0]
+        dtype = job.X_train.dtype if np.issubdtype(job.X_train.dtype, np.floating) else np.float64
+        found.all_diverged = True
+        found.best_params = job.grid[k]
+        found.best_model = job.make_model()
+        found.best_model.W = initial_weights(job.X_train.shape[1], job.num_classes, job.seed + k,
+                                             dtype)
+        found.best_val = float(np.mean(found.best_model.predict(job.X_val) == job.y_val))
     return found

@@ -1,13 +1,15 @@
 """Tests of cs231n/hyperparameter_search.py on a small separable problem."""
 
 import math
+import threading
 
 import numpy as np
 import pytest
 
 import cs231n.hyperparameter_search as search_module
-from cs231n.classifiers import Softmax
+from cs231n.classifiers import LinearSVM, Softmax
 from cs231n.hyperparameter_search import grid_search
+from cs231n.worker_processes import WorkerError
 
 
 def split_blobs(seed=0):
@@ -21,58 +23,166 @@ def split_blobs(seed=0):
 
 LEARNING_RATES = [1e-3, 1e-1]
 REGS = [1e-3, 1.0]
+OPTIONS = dict(num_iters=200, batch_size=32, seed=4, progress=False)
+
+
+def plain_sgd(X, y, lr, reg, init_seed, batch_seed, num_iters, batch_size):
+    """The course's loop written out, minibatches from RandomState(batch_seed): the oracle."""
+    num_train, dim = X.shape
+    W = 0.001 * np.random.RandomState(init_seed).randn(dim, 3)  # (D, C)
+    rng = np.random.RandomState(batch_seed)
+    for _ in range(num_iters):
+        idx = rng.choice(num_train, batch_size)
+        scores = X[idx] @ W  # (B, C)
+        probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        probs[np.arange(batch_size), y[idx]] -= 1
+        W = W - lr * (X[idx].T @ probs / batch_size + 2 * reg * W)
+    return W
 
 
 @pytest.fixture(scope="module")
 def serial():
     X_train, y_train, X_val, y_val = split_blobs()
     return grid_search(
-        Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS,
-        num_iters=200, batch_size=32, seed=4, n_jobs=1, progress=False,
+        Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=1, **OPTIONS
     )
 
 
-def test_every_pair_is_trained_and_scored(serial):
+def test_every_pair_is_trained_on_shared_minibatches_and_scored(serial):
     X_train, y_train, X_val, y_val = split_blobs()
-    assert set(serial.results) == {(lr, reg) for lr in LEARNING_RATES for reg in REGS}
-    for k, ((lr, reg), (train_acc, val_acc)) in enumerate(sorted(serial.results.items())):
-        model = Softmax()
-        model.train(X_train, y_train, lr, reg, num_iters=200, batch_size=32, seed=4 + k)
-        assert train_acc == np.mean(model.predict(X_train) == y_train)
-        assert val_acc == np.mean(model.predict(X_val) == y_val)
+    grid = [(lr, reg) for lr in LEARNING_RATES for reg in REGS]
+    assert set(serial.results) == set(grid)
+    for k, (lr, reg) in enumerate(grid):
+        W = plain_sgd(X_train, y_train, lr, reg, 4 + k, 4, 200, 32)
+        train_acc, val_acc = serial.results[(lr, reg)]
+        assert train_acc == np.mean(np.argmax(X_train @ W, axis=1) == y_train)
+        assert val_acc == np.mean(np.argmax(X_val @ W, axis=1) == y_val)
+        if (lr, reg) == serial.best_params:
+            np.testing.assert_allclose(serial.best_model.W, W, rtol=1e-10, atol=1e-13)
 
 
-def test_best_is_the_highest_validation_accuracy(serial):
+def test_best_is_a_real_model_with_the_highest_validation_accuracy(serial, tmp_path):
     X_train, y_train, X_val, y_val = split_blobs()
     best = max(serial.results.values(), key=lambda accs: accs[1])[1]
     assert serial.best_val == best
     assert serial.results[serial.best_params][1] == best
+    assert type(serial.best_model) is Softmax
+    assert serial.best_model.W.shape == (7, 3)
     assert np.mean(serial.best_model.predict(X_val) == y_val) == best
+    serial.best_model.save("best.npy", directory=tmp_path)
+    assert (tmp_path / "best.npy").exists()
     assert best > 0.9
+    assert not serial.all_diverged
 
 
-def test_parallel_workers_give_the_same_results(serial):
+@pytest.mark.parametrize("n_jobs", [2, 3])
+def test_results_are_the_same_for_any_n_jobs(serial, n_jobs):
     X_train, y_train, X_val, y_val = split_blobs()
     parallel = grid_search(
-        Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS,
-        num_iters=200, batch_size=32, seed=4, n_jobs=2, progress=False,
+        Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=n_jobs, **OPTIONS
     )
     assert parallel.results == serial.results
     assert parallel.best_params == serial.best_params
     np.testing.assert_array_equal(parallel.best_model.W, serial.best_model.W)
 
 
-def test_diverged_runs_are_listed_not_scored():
+def test_two_searches_at_once_from_two_threads(serial):
+    X_train, y_train, X_val, y_val = split_blobs()
+    found = [None, None]
+
+    def search(i):
+        found[i] = grid_search(
+            Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=2, **OPTIONS
+        )
+
+    threads = [threading.Thread(target=search, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in found:
+        assert result.results == serial.results
+        np.testing.assert_array_equal(result.best_model.W, serial.best_model.W)
+
+
+def test_a_diverging_run_among_many_is_listed_and_spares_the_others():
+    X_train, y_train, X_val, y_val = split_blobs()
+    args = (Softmax, 1e3 * X_train, y_train, 1e3 * X_val, y_val)
+    found = grid_search(*args, [1e-6, 10.0, 1e-7], [1e6, 1e2], n_jobs=2, **OPTIONS)
+    assert found.diverged == [(10.0, 1e6), (10.0, 1e2)]
+    assert set(found.results) == {(1e-6, 1e6), (1e-6, 1e2), (1e-7, 1e6), (1e-7, 1e2)}
+    table = found.table()
+    assert table.count("diverged") == 2
+    assert table.count("*") == 1
+    # Run k keeps seed + k: drop the diverging learning rate and shift the seed to match.
+    alone = grid_search(*args, [1e-6], [1e6, 1e2], n_jobs=1, **OPTIONS)
+    assert {p: found.results[p] for p in alone.results} == alone.results
+
+
+def test_every_run_diverging_still_gives_a_usable_model():
     X_train, y_train, X_val, y_val = split_blobs()
     found = grid_search(
-        Softmax, 1e3 * X_train, y_train, 1e3 * X_val, y_val, [1e-6, 10.0], [1e6],
-        num_iters=300, seed=0, n_jobs=1, progress=False,
+        Softmax, 1e3 * X_train, y_train, 1e3 * X_val, y_val, [10.0, 100.0], [1e6],
+        n_jobs=2, **OPTIONS,
     )
-    assert found.diverged == [(10.0, 1e6)]
-    assert list(found.results) == [(1e-6, 1e6)]
-    table = found.table()
-    assert "diverged" in table
-    assert table.count("*") == 1
+    assert found.all_diverged
+    assert found.results == {}
+    assert found.diverged == [(10.0, 1e6), (100.0, 1e6)]
+    assert found.best_params in found.diverged
+    predictions = found.best_model.predict(1e3 * X_val)
+    assert found.best_val == np.mean(predictions == y_val)
+    assert found.best_val < 0.6
+    assert "every run diverged" in found.table()
+
+
+def test_generators_give_the_whole_grid(serial):
+    X_train, y_train, X_val, y_val = split_blobs()
+    found = grid_search(
+        Softmax, X_train, y_train, X_val, y_val, (lr for lr in LEARNING_RATES),
+        iter(REGS), n_jobs=1, **OPTIONS,
+    )
+    assert found.results == serial.results
+
+
+def test_other_models_train_each_run_with_their_own_train():
+    X_train, y_train, X_val, y_val = split_blobs()
+    found = grid_search(
+        LinearSVM, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=2, **OPTIONS
+    )
+    grid = [(lr, reg) for lr in LEARNING_RATES for reg in REGS]
+    for k, (lr, reg) in enumerate(grid):
+        model = LinearSVM()
+        model.train(X_train, y_train, lr, reg, num_iters=200, batch_size=32, seed=4 + k)
+        assert found.results[(lr, reg)] == (
+            np.mean(model.predict(X_train) == y_train), np.mean(model.predict(X_val) == y_val)
+        )
+    assert type(found.best_model) is LinearSVM
+
+
+def test_a_failing_run_is_named():
+    class Fragile(Softmax):
+        def loss(self, X_batch, y_batch, reg):
+            if reg == 1.0:
+                raise ArithmeticError("boom")
+            return super().loss(X_batch, y_batch, reg)
+
+    X_train, y_train, X_val, y_val = split_blobs()
+    named = r"learning_rate=0\.1, reg=1 failed: ArithmeticError: boom"
+    with pytest.raises(WorkerError, match=named):
+        grid_search(
+            Fragile, X_train, y_train, X_val, y_val, [0.1], [1e-3, 1.0], n_jobs=2, **OPTIONS
+        )
+
+
+def test_off_linux_the_runs_are_serial_with_the_same_results(serial, monkeypatch):
+    monkeypatch.setattr(search_module, "forking_available", lambda: False)
+    monkeypatch.setattr("cs231n.worker_processes.forking_available", lambda: False)
+    X_train, y_train, X_val, y_val = split_blobs()
+    found = grid_search(
+        Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=2, **OPTIONS
+    )
+    assert found.results == serial.results
 
 
 def test_table_lists_every_run(serial):
@@ -83,30 +193,53 @@ def test_table_lists_every_run(serial):
     assert math.isclose(float(starred[0].split()[3]), serial.best_val, abs_tol=5e-5)
 
 
+def wrong(**changes):
+    X_train, y_train, X_val, y_val = split_blobs()
+    X_nan = X_train.copy()
+    X_nan[3, 1] = np.nan
+    arrays = dict(X_train=X_train, y_train=y_train, X_val=X_val, y_val=y_val, X_nan=X_nan)
+    return {key: arrays[value] if isinstance(value, str) and value in arrays else value
+            for key, value in changes.items()}
+
+
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("changes", "message"),
     [
-        (dict(learning_rates=[]), "at least one value"),
+        (dict(learning_rates=[]), "learning_rates must hold at least one value"),
+        (dict(learning_rates=iter([])), "learning_rates must hold at least one value"),
+        (dict(learning_rates=[1e-3, -1.0]), "finite numbers > 0; got -1.0"),
+        (dict(regularization_strengths=["a"]), "must hold real numbers; got 'a'"),
         (dict(n_jobs=0), "n_jobs must be a positive integer"),
+        (dict(num_iters=2.5), "num_iters must be a positive integer"),
+        (dict(y_val=np.full(100, 3)), r"y_val must hold labels in \[0, 3\), the classes"),
+        (dict(y_val=np.zeros(99, dtype=int)), "one label per row of X_val"),
+        (dict(y_train=np.zeros((500, 1), dtype=int)), "y_train must be a 1-D array"),
+        (dict(y_val=np.zeros(100)), "integer labels"),
+        (dict(X_val=np.ones((100, 5))), "X_val must have D = 7 columns"),
+        (dict(X_train="X_nan"), "X_train must contain only finite values"),
+        (dict(make_model=None), "make_model must be callable"),
+        (dict(make_model=LinearSVM, average_last_epochs=1), "needs make_model=Softmax"),
     ],
 )
-def test_bad_arguments(kwargs, message):
-    X_train, y_train, X_val, y_val = split_blobs()
-    args = dict(learning_rates=[1e-3], regularization_strengths=[1e-3], n_jobs=1, progress=False)
-    args.update(kwargs)
-    with pytest.raises(ValueError, match=message):
-        grid_search(Softmax, X_train, y_train, X_val, y_val, **args)
+def test_bad_arguments_fail_before_any_training(changes, message, monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("training started")
 
-
-def test_non_linux_platforms_run_serially_with_the_same_results(serial, monkeypatch):
-    def no_pool(*args, **kwargs):
-        raise AssertionError("no worker processes off Linux")
-
-    monkeypatch.setattr(search_module.sys, "platform", "darwin")
-    monkeypatch.setattr(search_module, "ProcessPoolExecutor", no_pool)
-    X_train, y_train, X_val, y_val = split_blobs()
-    found = grid_search(
-        Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS,
-        num_iters=200, batch_size=32, seed=4, n_jobs=2, progress=False,
+    monkeypatch.setattr(search_module, "run_tasks", no_training)
+    args = dict(
+        make_model=Softmax, **wrong(X_train="X_train", y_train="y_train", X_val="X_val",
+                                    y_val="y_val"),
+        learning_rates=[1e-3], regularization_strengths=[1e-3], n_jobs=1, progress=False,
     )
-    assert found.results == serial.results
+    args.update(wrong(**changes))
+    with pytest.raises(ValueError, match=message):
+        grid_search(**args)
+
+
+def test_progress_bar_counts_the_stacked_steps(capsys):
+    X_train, y_train, X_val, y_val = split_blobs()
+    grid_search(Softmax, X_train, y_train, X_val, y_val, [1e-3], [1e-3], n_jobs=2,
+                num_iters=60, progress=True)
+    out = capsys.readouterr().out
+    assert "grid search (1 runs stacked)" in out
+    assert "60/60" in out
