@@ -268,6 +268,36 @@ def _train_each_run(job, runs, report):
     return outcomes
 
 
+def _computes_the_softmax_loss(model, X, y, num_classes, num_probe=16, reg=0.5):
+    """True if model.loss gives the softmax loss and gradient that the stacked trainer computes.
+
+    Checked on the first num_probe examples with small random weights, against the formulas
+    written out here. The stacked trainer does the model's arithmetic itself, so it may stand in
+    only for a loss that is right: an unfinished or wrong `softmax.py` (a student's, say) makes
+    the search train each model with its own loss instead, and its mistakes show.
+    """
+    X, y = np.asarray(X[:num_probe], dtype=np.float64), y[:num_probe]  # (n, D), (n,)
+    W = 0.001 * np.random.RandomState(0).randn(X.shape[1], num_classes)  # (D, C)
+    rows = np.arange(len(y))
+    scores = X @ W  # (n, C)
+    scores -= scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores)
+    probs /= probs.sum(axis=1, keepdims=True)  # (n, C)
+    expected_loss = -np.mean(np.log(probs[rows, y])) + reg * np.sum(W * W)
+    probs[rows, y] -= 1
+    expected_grad = X.T @ probs / len(y) + 2 * reg * W  # (D, C)
+    model.W = W
+    try:
+        with np.errstate(all="ignore"):
+            loss, grad = model.loss(X, y, reg)
+        return bool(
+            np.isclose(loss, expected_loss, rtol=1e-6)
+            and np.allclose(grad, expected_grad, rtol=1e-5, atol=1e-8)
+        )
+    except Exception:  # an unfinished loss fails in any way: train each model with it instead
+        return False
+
+
 def _strict_divergence(model):
     """Ask train() to raise TrainingDivergedError on divergence, if it takes that option."""
     try:
@@ -347,7 +377,9 @@ def grid_search(
     (average_last_epochs,) = _numbers([average_last_epochs], "average_last_epochs", positive=False)
     if not callable(make_model):
         raise ValueError(f"make_model must be callable, e.g. Softmax; got {make_model!r}")
-    stacked = type(make_model()) is Softmax
+    stacked = type(make_model()) is Softmax and _computes_the_softmax_loss(
+        make_model(), X_train, y_train, num_classes
+    )
     if average_last_epochs and not stacked:
         raise ValueError("average_last_epochs needs make_model=Softmax (the stacked trainer)")
 

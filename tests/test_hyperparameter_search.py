@@ -243,3 +243,33 @@ def test_progress_bar_counts_the_stacked_steps(capsys):
     out = capsys.readouterr().out
     assert "grid search (1 runs stacked)" in out
     assert "60/60" in out
+
+
+def test_a_wrong_or_unfinished_softmax_loss_is_trained_with_not_stacked_around(monkeypatch):
+    # The stacked trainer does the softmax arithmetic itself; with a student's unfinished loss
+    # (the release's stub returns 0 and a zero gradient) the search must train with that loss,
+    # so the mistake shows: here every W stays at its starting weights.
+    from cs231n.classifiers import linear_classifier
+
+    def stub_loss(W, X, y, reg):
+        return 0.0, np.zeros_like(W)
+
+    monkeypatch.setattr(linear_classifier, "softmax_loss_vectorized", stub_loss)
+    X_train, y_train, X_val, y_val = split_blobs()
+    found = grid_search(
+        Softmax, X_train, y_train, X_val, y_val, [1e-1], [1e-3], n_jobs=1, **OPTIONS
+    )
+    start = 0.001 * np.random.RandomState(OPTIONS["seed"]).randn(X_train.shape[1], 3)
+    np.testing.assert_array_equal(found.best_model.W, start)
+
+
+def test_the_softmax_loss_check_accepts_ours_and_rejects_a_wrong_gradient():
+    X_train, y_train, _, _ = split_blobs()
+    assert search_module._computes_the_softmax_loss(Softmax(), X_train, y_train, 3)
+
+    class RegGradientHalved(Softmax):
+        def loss(self, X_batch, y_batch, reg):
+            loss, grad = super().loss(X_batch, y_batch, reg)
+            return loss, grad - reg * self.W  # reg * W instead of 2 * reg * W
+
+    assert not search_module._computes_the_softmax_loss(RegGradientHalved(), X_train, y_train, 3)
