@@ -6,7 +6,8 @@ runs NBCONVERT below on softmax.ipynb, saving its outputs into it, and measures 
 the whole run (kernel start included). It then reads the key results from the lines the notebook
 printed, using PATTERNS, and writes them with the date, the machine and its load to
 benchmarks/results/notebook_run.json (benchmarks/results.py:write_result), and regenerates the
-README's Results section from that file. The README's figures are therefore those of the last
+README's Results section from that file, and the README's two pictures of learned weights from
+the notebook's figures (FIGURES). The README's figures are therefore those of the last
 `make run`, never typed by hand.
 
 If the notebook's printed wording changed and a pattern no longer matches exactly one line, the
@@ -15,6 +16,7 @@ PATTERNS, then run this again.
 """
 
 import argparse
+import base64
 import os
 import re
 import subprocess
@@ -79,6 +81,12 @@ ROWS = (
     ("naive vs vectorized: loss / gradient difference", "{loss_diff} / {grad_diff}"),
     ("whole notebook, headless (`make run`, kernel start included)", "{wall_seconds:.1f} s"),
 )
+
+# The README's pictures: the image a code cell shows, found by a line of the cell's source.
+FIGURES = {
+    "docs/weights.png": "show_templates(best_softmax.W",
+    "docs/weights_first_run.png": "show_templates(softmax.W",
+}
 
 # Saving each cell's consecutive prints merged, carriage returns applied, keeps a progress bar
 # in its final state; record_timing=False keeps volatile timing metadata out of the notebook.
@@ -151,6 +159,25 @@ def rows(values):
     ]
 
 
+def save_figures(notebook, root=ROOT, figures=FIGURES):
+    """Write the PNG each FIGURES cell shows to its path under root; RecordError if one is not
+    found exactly once."""
+    for path, source_line in figures.items():
+        images = [
+            output.data["image/png"]
+            for cell in notebook.cells
+            if cell.cell_type == "code" and source_line in cell.source
+            for output in cell.get("outputs", [])
+            if "image/png" in output.get("data", {})
+        ]
+        if len(images) != 1:
+            raise RecordError(
+                f"{path}: {len(images)} images in cells with {source_line!r}; update FIGURES in "
+                "benchmarks/record_run.py"
+            )
+        Path(root, path).write_bytes(base64.b64decode(images[0]))
+
+
 def execute(notebook):
     """Run NBCONVERT on notebook; return its wall time in seconds, or raise RecordError."""
     started = time.perf_counter()
@@ -161,12 +188,15 @@ def execute(notebook):
     return seconds
 
 
-def record(notebook=NOTEBOOK, directory=RESULTS_DIR, readme=README):
-    """Execute notebook, write directory/notebook_run.json and regenerate readme; return values."""
+def record(notebook=NOTEBOOK, directory=RESULTS_DIR, readme=README, root=ROOT, figures=FIGURES):
+    """Execute notebook, write directory/notebook_run.json, regenerate readme and write the
+    figures under root; return the values found."""
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     wall_seconds = execute(Path(notebook))
-    values = extract(printed_text(nbformat.read(str(notebook), as_version=4)))
+    executed = nbformat.read(str(notebook), as_version=4)
+    values = extract(printed_text(executed))
     values["wall_seconds"] = wall_seconds
+    save_figures(executed, root, figures)
     write_result(
         NAME,
         rows(values),

@@ -139,6 +139,10 @@ def test_record_executes_the_notebook_in_place_and_writes_the_results(tmp_path):
     path = tmp_path / "tiny.ipynb"
     cells = [new_code_cell(f"print({line!r})") for line in PRINTED.values()]
     cells.append(new_code_cell("for i in range(3):\n    print(f'\\r{i}/2', end='')"))
+    cells.append(new_code_cell(  # a figure, shown as the notebook's template cells show theirs
+        "from IPython.display import display\n"
+        "display({'image/png': 'aGVsbG8='}, raw=True)  # the figure: b'hello'"
+    ))
     notebook = new_notebook(
         cells=cells,
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
@@ -146,12 +150,16 @@ def test_record_executes_the_notebook_in_place_and_writes_the_results(tmp_path):
     nbformat.write(notebook, str(path))
     readme = tmp_path / "README.md"
     readme.write_text(README_TEXT)
-    values = record_run.record(path, directory=tmp_path / "results", readme=readme)
+    values = record_run.record(
+        path, directory=tmp_path / "results", readme=readme, root=tmp_path,
+        figures={"figure.png": "# the figure"},
+    )
 
     executed = nbformat.read(str(path), as_version=4)
+    assert (tmp_path / "figure.png").read_bytes() == b"hello"
     assert all(cell.execution_count for cell in executed.cells)
     assert "timing" not in json.dumps(executed.cells[0].metadata)
-    assert executed.cells[-1].outputs[0].text == "2/2"  # the progress line's final state
+    assert executed.cells[-2].outputs[0].text == "2/2"  # the progress line's final state
     record = json.loads((tmp_path / "results" / "notebook_run.json").read_text())
     assert record["section"] == "results"
     assert record["data"] == values["data"]
@@ -159,3 +167,14 @@ def test_record_executes_the_notebook_in_place_and_writes_the_results(tmp_path):
     assert record["rows"][-1]["ours"] == f"{values['wall_seconds']:.1f} s"
     assert values["wall_seconds"] > 0
     assert "| the same model on all 10,000 test images | 0.401 |" in readme.read_text()
+
+
+def test_the_committed_notebook_shows_each_readme_figure_once(tmp_path):
+    notebook = nbformat.read(str(record_run.NOTEBOOK), as_version=4)
+    record_run.save_figures(notebook, root=tmp_path, figures={
+        name.replace("docs/", ""): line for name, line in record_run.FIGURES.items()
+    })
+    for name in record_run.FIGURES:
+        written = (tmp_path / name.replace("docs/", "")).read_bytes()
+        assert written.startswith(b"\x89PNG")
+        assert written == (record_run.ROOT / name).read_bytes()  # the README shows this run's
