@@ -363,11 +363,13 @@ class BlasThreads:
     Every `period` steps, `trial` steps run on one thread and `trial` on the default number,
     each timed; the rest of the period runs on the faster choice. So an idle machine gets two
     threads, and a busy one (another process, the other worker of a search) gets one, within a
-    few steps of the change. Without threadpoolctl, or with one BLAS thread to begin with, it
+    few steps of the change. The choice compares total times, not medians: on a busy machine a
+    second thread costs little in most steps and a whole scheduler slice in a few, and those few
+    are what makes it slow. Without threadpoolctl, or with one BLAS thread to begin with, it
     changes nothing.
     """
 
-    def __init__(self, period=250, trial=6):
+    def __init__(self, period=250, trial=8):
         self.period, self.trial = period, trial
 
     def timed_range(self, num_iters):
@@ -391,8 +393,8 @@ class BlasThreads:
         for it in range(num_iters):
             phase = it % self.period
             if phase in (0, self.trial, 2 * self.trial):
-                if phase == 2 * self.trial:  # medians, the first step of each trial left out
-                    threads = min(times, key=lambda n: np.median(times[n][1:]))
+                if phase == 2 * self.trial:  # total times, the first step of each left out
+                    threads = min(times, key=lambda n: sum(times[n][1:]))
                 else:
                     threads = 1 if phase == 0 else most
                     times[threads] = []
