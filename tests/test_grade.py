@@ -213,7 +213,7 @@ def test_sandbox_cannot_import_the_reference_or_the_grader(tmp_path, tiny_proble
         ("    while True:\n        pass\n", "CPU-time limit of 1 s"),
         ("    import os\n    os._exit(3)\n", "exit code 3 before the test finished"),
         ("    import sys\n    sys.exit(4)\n", "the code called sys.exit(4)"),
-        ("    return [bytearray(2**29) for _ in range(8)]\n", "MemoryError"),
+        ("    return bytearray(2**33)\n", "MemoryError"),  # 8 GiB: beyond the memory limit
         ("    print('x' * 2**21)\n", "printed or wrote more than the grader's limit"),
         ("    raise KeyError('oops')\n", "KeyError: 'oops' (at cs231n/classifiers/softmax.py"),
         ("    return 1.0\n", "returned float; expected a pair (loss, dW)"),
