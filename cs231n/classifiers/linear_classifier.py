@@ -366,7 +366,8 @@ class BlasThreads:
     few steps of the change. The choice compares total times, not medians: on a busy machine a
     second thread costs little in most steps and a whole scheduler slice in a few, and those few
     are what makes it slow. Without threadpoolctl, or with one BLAS thread to begin with, it
-    changes nothing.
+    changes nothing. One and two threads may round a product differently, so two runs with the
+    same seed draw the same minibatches and agree to rounding, not always bit for bit.
     """
 
     def __init__(self, period=250, trial=8):
