@@ -43,10 +43,9 @@ __all__ = ["softmax_loss_naive", "softmax_loss_vectorized"]
 
 # ------------------------------------------------------------------------------------------------
 # Machinery, not part of the exercise: input checks and the result check, applied to each loss
-# function by the decorator `checked_loss`. Every error says what
-# was expected and what was received. The checks cost a few microseconds: finiteness is not
-# tested up front (that would read all of X) but on the result, and only a non-finite result
-# makes them look for its cause.
+# function by the decorator `checked_loss`. Every error says what was expected and what was
+# received. The checks cost a few microseconds: finiteness is not tested up front (that would
+# read all of X) but on the result, and only a non-finite result makes them look for its cause.
 # ------------------------------------------------------------------------------------------------
 
 
@@ -180,6 +179,7 @@ def checked_loss(loss_function):
 # ------------------------------------------------------------------------------------------------
 # The exercise.
 # ------------------------------------------------------------------------------------------------
+
 
 @checked_loss
 def softmax_loss_naive(W, X, y, reg):
