@@ -353,7 +353,9 @@ class Softmax(LinearClassifier):
 
 
 # ------------------------------------------------------------------------------------------------
-# Machinery, not part of the exercise.
+# Machinery, not part of the exercise. This file must work copied alone into the course's starter
+# package, beside whatever softmax.py is there, so it keeps its own small checks (softmax.py has
+# the loss's) and its own weights unpickler (cs231n/safe_pickle.py serves the CIFAR-10 batches).
 # ------------------------------------------------------------------------------------------------
 
 
