@@ -1,8 +1,10 @@
 """Train many softmax classifiers at once by SGD: one stacked weight matrix, shared minibatches.
 
 Shapes: N training examples, D features, C classes, K configurations, B = batch_size.
-    X (N, D), y (N,) integer labels in [0, C), W (D, K * C): the K configurations' weight matrices
-    side by side, columns k*C .. k*C + C - 1 belonging to configuration k.
+    X (N, D), y (N,) integer labels in [0, C). Inside, the K configurations' weight matrices are
+    stacked transposed, W (K * C, D), rows k*C .. k*C + C - 1 holding W_k^T, and the scores are
+    kept as (K, C, B): the sums over the C classes then run along rows of B numbers, several
+    times faster in NumPy than along rows of C = 10. The weights returned are (D, C) as usual.
 
 Every configuration k has its own learning rate lr_k, regularization strength reg_k and starting
 weights, and minimizes the course's softmax loss
@@ -14,18 +16,19 @@ by the same SGD steps as `Softmax.train`: sample B rows of X with replacement, s
 `W_k -= lr_k * dL_k/dW_k`, and multiply lr_k by `lr_decay` after every epoch
 (max(1, N // B) steps). The difference is that **all configurations share each minibatch**:
 one generator, `np.random.RandomState(seed)`, draws the rows once per step for all of them. Then a
-step costs one gather and two wide matrix products, X_batch @ W for the (B, K * C) scores and
-X_batch^T @ dscores for the (D, K * C) gradient, which run at several times the speed per column
-of K separate (D, C) products.
+step costs one gather and two wide matrix products, X_batch @ W^T for the (B, K * C) scores and
+dscores @ X_batch for the (K * C, D) gradient, which run at several times the speed per column
+of K separate (D, C) products. (Worker processes of a search can share the gather too: see
+`cs231n/shared_minibatches.py` and the `gather` argument.)
 
-The columns of a configuration never mix with another's, and on OpenBLAS (one thread) a column of
-a matrix product does not depend on its neighbours, so configuration k ends with the same W
-whichever other configurations share its stack (tested in tests/test_stacked_sgd.py).
+The rows of a configuration never mix with another's, and on OpenBLAS (one thread) a row or
+column of a matrix product does not depend on its neighbours, so configuration k ends with the
+same W whichever other configurations share its stack (tested in tests/test_stacked_sgd.py).
 
 Numerics: the scores are shifted by their row's maximum before exp, per configuration (the
 log-sum-exp trick). Probabilities below exp(-60) are set to zero: they change no weight by more
 than rounding, and float32 numbers that small are denormal, which makes the gradient product about
-5 times slower at learning rates near 1e-4. The learning rate is folded into the (B, K * C)
+5 times slower at learning rates near 1e-4. The learning rate is folded into the (K, C, B)
 probabilities before the gradient product, so for tiny learning rates the threshold rises to keep
 lr_k * p / B a normal number too.
 
@@ -86,6 +89,7 @@ def train_stacked(
     dtype=None,
     average_last_epochs=0,
     on_step=None,
+    gather=None,
 ):
     """Train K softmax classifiers on shared minibatches; see the module docstring.
 
@@ -113,6 +117,10 @@ def train_stacked(
         the last weights.
     on_step : callable or None
         Called as on_step(it) after each step it (0-based); it may raise to stop training.
+    gather : callable or None
+        Called as gather(X, idx, it), it returns the (B, D) minibatch X[idx] of step it in dtype,
+        e.g. `cs231n.shared_minibatches.SharedMinibatches.gather`, which copies it together
+        with other worker processes. None copies it here.
 
     Returns
     -------
@@ -127,16 +135,19 @@ def train_stacked(
     if average_last_epochs <= 0:
         average_from = num_iters
 
-    configs = np.arange(K)  # (Ka,) configuration of each block of C columns still training
-    W = np.empty((dim, K * C), dtype=dtype)  # (D, Ka * C)
+    configs = np.arange(K)  # (Ka,) configuration of each block of C rows still training
+    W = np.empty((K * C, dim), dtype=dtype)  # (Ka * C, D): rows k*C .. k*C + C - 1 hold W_k^T
     for k, init_seed in enumerate(init_seeds):
-        W[:, k * C : (k + 1) * C] = initial_weights(dim, C, init_seed, dtype)
+        W[k * C : (k + 1) * C] = initial_weights(dim, C, init_seed, dtype).T
     step_size = np.array(learning_rates, dtype=dtype)  # (Ka,)
     reg = np.array(regs, dtype=dtype)  # (Ka,)
     decay = dtype.type(lr_decay)
     tiny = np.finfo(dtype).tiny  # the smallest normal number of dtype
     X_batch = np.empty((B, dim), dtype=dtype)  # reused by every step
-    step_buffer = np.empty((dim, K * C), dtype=dtype)  # reused by every step
+    score_buffer = np.empty((K * C, B), dtype=dtype)  # reused by every step
+    step_buffer = np.empty((K * C, dim), dtype=dtype)  # reused by every step
+    # Flat index into a (Ka, C, B) array of block j, class 0, example i: j * C * B + i.
+    block_starts = np.arange(K)[:, np.newaxis] * (C * B) + np.arange(B)  # (K, B)
 
     def per_configuration(step_size, reg):
         """What a step needs of every configuration's lr_k and reg_k; changes once an epoch."""
@@ -147,31 +158,37 @@ def train_stacked(
         # The regularization's decay factor, computed in float64 and rounded once to dtype: in
         # float32 that changes a step by about as much as the rounding of W itself does.
         shrink = 1 - 2 * step_size.astype(np.float64) * reg.astype(np.float64)  # (Ka,)
-        return scale, flush[:, np.newaxis], np.repeat(shrink, C).astype(dtype)
+        shrink = np.repeat(shrink, C).astype(dtype)[:, np.newaxis]  # (Ka * C, 1)
+        return scale, flush[:, np.newaxis, np.newaxis], shrink
 
-    rows = np.arange(B)[:, np.newaxis]  # (B, 1)
     scale, flush, shrink = per_configuration(step_size, reg)
-    blocks = np.arange(K)  # (Ka,)
-    W_mean = None  # (D, Ka * C), the running mean of the iterates once averaging has begun
+    W_mean = None  # (Ka * C, D), the running mean of the iterates once averaging has begun
     num_averaged = 0
     weights, diverged_at = [None] * K, [None] * K
 
     with np.errstate(all="ignore"):  # overflow shows up as a non-finite loss, handled below
         for it in range(num_iters):
             idx = rng.choice(num_train, B)  # (B,), with replacement
-            if X.dtype == dtype:
+            if gather is not None:
+                X_batch = gather(X, idx, it)  # (B, D)
+            elif X.dtype == dtype:
                 np.take(X, idx, axis=0, out=X_batch, mode="clip")  # idx is always in range
             else:
                 X_batch[...] = X[idx]
             y_batch = y[idx]  # (B,)
 
-            scores = (X_batch @ W).reshape(B, len(configs), C)  # (B, Ka, C)
-            scores -= scores.max(axis=2, keepdims=True)  # each row's largest score is now 0
-            correct = scores[rows, blocks, y_batch[:, np.newaxis]]  # (B, Ka)
-            probs = np.exp(scores, out=scores)  # (B, Ka, C), not yet normalized
-            exp_sums = probs.sum(axis=2)  # (B, Ka), each >= 1
-            data_loss = np.mean(np.log(exp_sums) - correct, axis=0)  # (Ka,)
-            squares = np.einsum("dj,dj->j", W, W).reshape(len(configs), C).sum(axis=1)  # (Ka,)
+            # The scores are kept transposed, (Ka, C, B): the sums over classes then run along
+            # rows of B numbers, several times faster than along rows of C = 10.
+            Ka = len(configs)
+            scores = score_buffer[: Ka * C].reshape(Ka, C, B)
+            np.copyto(scores, (X_batch @ W.T).T.reshape(Ka, C, B))  # (Ka, C, B)
+            scores -= scores.max(axis=1, keepdims=True)  # each example's largest score is now 0
+            labels = block_starts[:Ka] + y_batch * B  # (Ka, B): flat index of s_k[y[i], i]
+            correct = scores.take(labels)  # (Ka, B)
+            probs = np.exp(scores, out=scores)  # (Ka, C, B), not yet normalized
+            exp_sums = probs.sum(axis=1)  # (Ka, B), each >= 1
+            data_loss = np.mean(np.log(exp_sums) - correct, axis=1)  # (Ka,)
+            squares = np.einsum("jd,jd->j", W, W).reshape(Ka, C).sum(axis=1)  # (Ka,)
             finite = np.isfinite(data_loss + reg * squares)  # (Ka,)
 
             if not finite.all():
@@ -182,25 +199,26 @@ def train_stacked(
                     )
                 for k in configs[~finite]:
                     diverged_at[k] = it
-                columns = np.repeat(finite, C)  # (Ka * C,)
+                rows = np.repeat(finite, C)  # (Ka * C,)
                 configs, step_size, reg = configs[finite], step_size[finite], reg[finite]
-                W = np.ascontiguousarray(W[:, columns])
+                W = W[rows]
                 if W_mean is not None:
-                    W_mean = np.ascontiguousarray(W_mean[:, columns])
-                probs, exp_sums = probs[:, finite], exp_sums[:, finite]
+                    W_mean = W_mean[rows]
+                probs, exp_sums = probs[finite], exp_sums[finite]
                 scale, flush, shrink = per_configuration(step_size, reg)
-                blocks = np.arange(len(configs))
-                if not len(configs):
+                Ka = len(configs)
+                labels = block_starts[:Ka] + y_batch * B
+                if not Ka:
                     break
 
-            dscores = probs  # becomes lr_k * (P_k - Y) / B in place, (B, Ka, C)
-            dscores *= (scale / exp_sums)[:, :, np.newaxis]  # lr_k * P_k / B
+            dscores = probs  # becomes lr_k * (P_k - Y) / B in place, (Ka, C, B)
+            dscores *= (scale[:, np.newaxis] / exp_sums)[:, np.newaxis, :]  # lr_k * P_k / B
             dscores[dscores < flush] = 0
-            dscores[rows, blocks, y_batch[:, np.newaxis]] -= scale
+            dscores.reshape(-1)[labels] -= scale[:, np.newaxis]
             # W_k - lr_k (data gradient + 2 reg_k W_k) = (1 - 2 lr_k reg_k) W_k - lr_k (data grad.)
-            step = np.matmul(X_batch.T, dscores.reshape(B, -1), out=step_buffer[:, : W.shape[1]])
-            W *= shrink  # (Ka * C,) row
-            W -= step  # (D, Ka * C)
+            step = np.matmul(dscores.reshape(Ka * C, B), X_batch, out=step_buffer[: Ka * C])
+            W *= shrink  # (Ka * C, 1) column
+            W -= step  # (Ka * C, D)
 
             if it >= average_from:
                 num_averaged += 1
@@ -216,7 +234,7 @@ def train_stacked(
 
         final = W if W_mean is None else W_mean
         for j, k in enumerate(configs):
-            W_k = final[:, j * C : (j + 1) * C]  # (D, C)
+            W_k = final[j * C : (j + 1) * C].T  # (D, C)
             if np.isfinite(W_k).all():
                 weights[k] = W_k.copy()
             else:  # the last step overflowed
