@@ -18,9 +18,10 @@ How the models train:
 
 The configurations are dealt to n_jobs worker processes (configuration k to worker k % n_jobs),
 each running BLAS on one thread (see `cs231n/worker_processes.py` for Ctrl-C, a killed parent and
-errors). A configuration's result does not depend on which others share its worker, so the
-results are the same for every n_jobs. Off Linux the workers run one after the other in this
-process.
+errors). Stacked workers also share the copying of each minibatch out of X_train, each copying a
+share of its rows (see `cs231n/shared_minibatches.py`). A configuration's result does not depend
+on which others share its worker, nor on who copied its minibatch, so the results are the same
+for every n_jobs. Off Linux the workers run one after the other in this process.
 """
 
 import inspect
@@ -36,6 +37,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .classifiers.linear_classifier import Softmax, TrainingDivergedError
+from .shared_minibatches import SharedMinibatches
 from .stacked_sgd import initial_weights, train_stacked
 from .worker_processes import forking_available, run_tasks
 
@@ -168,8 +170,10 @@ def _check_data(X_train, y_train, X_val, y_val):
             f"got {y_val.max()}"
         )
     for name, X in (("X_train", X_train), ("X_val", X_val)):
-        # One pass, about 1% of a notebook search's time: a clear error before any training.
-        if not np.isfinite(X).all():
+        # A clear error before any training, for a fraction of a percent of a search's time: the
+        # sum is finite when every entry is (one fast pass, no (N, D) temporary); only if it is
+        # not are the entries looked at one by one, since finite entries can add up to inf.
+        if not (np.isfinite(np.sum(X)) or np.isfinite(X).all()):
             raise ValueError(f"{name} must contain only finite values; it holds NaN or infinity")
     return X_train, y_train, X_val, y_val, num_classes
 
@@ -193,6 +197,12 @@ class _Job:
     batch_size: int
     lr_decay: float
     average_last_epochs: float
+    shared: object = None  # SharedMinibatches of the stacked workers, if they run at once
+
+
+def _training_dtype(X):
+    """The dtype of the stacked arithmetic: X's, or float64 for integer X."""
+    return X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(np.float64)
 
 
 def _accuracies(X, y, weights, num_classes):
@@ -210,23 +220,35 @@ def _accuracies(X, y, weights, num_classes):
     return [float(count) / len(X) for count in correct]
 
 
-def _train_stacked_runs(job, runs, report):
-    """Train the runs together (Softmax); return [(k, W or None, train_acc, val_acc, it)]."""
+def _train_stacked_runs(job, task, report):
+    """Train the runs together (Softmax); return [(k, W or None, train_acc, val_acc, it)].
+
+    task is (worker, runs): worker is this worker's number among those sharing job.shared.
+    """
+    worker, runs = task
 
     def on_step(it):
         if (it + 1) % REPORT_EVERY == 0 or it + 1 == job.num_iters:
             report(it + 1)
 
-    dtype = job.X_train.dtype if np.issubdtype(job.X_train.dtype, np.floating) else np.float64
+    gather = None
+    if job.shared is not None:
+        job.shared.join(worker)
+        gather = job.shared.gather
     with threadpool_limits(limits=1, user_api="blas"):
-        trained = train_stacked(
-            job.X_train, job.y_train,
-            [job.grid[k][0] for k in runs], [job.grid[k][1] for k in runs],
-            [job.seed + k for k in runs],
-            num_classes=job.num_classes, num_iters=job.num_iters, batch_size=job.batch_size,
-            lr_decay=job.lr_decay, seed=job.seed, dtype=dtype,
-            average_last_epochs=job.average_last_epochs, on_step=on_step,
-        )
+        try:
+            trained = train_stacked(
+                job.X_train, job.y_train,
+                [job.grid[k][0] for k in runs], [job.grid[k][1] for k in runs],
+                [job.seed + k for k in runs],
+                num_classes=job.num_classes, num_iters=job.num_iters,
+                batch_size=job.batch_size, lr_decay=job.lr_decay, seed=job.seed,
+                dtype=_training_dtype(job.X_train), average_last_epochs=job.average_last_epochs,
+                on_step=on_step, gather=gather,
+            )
+        finally:
+            if job.shared is not None:
+                job.shared.leave()  # the others copy this worker's rows if they go on
         report(job.num_iters)
         finished = [j for j, W in enumerate(trained.weights) if W is not None]
         train_accs, val_accs = [], []
@@ -412,12 +434,23 @@ def _run(job, tasks, stacked, progress):
         return f"grid search worker {i} with the runs {runs}"
 
     work = partial(_train_stacked_runs if stacked else _train_each_run, job)
-    # A text bar on stdout: it renders the same in a terminal, a notebook and a saved notebook.
-    with tqdm(total=total, desc=desc, disable=not progress, file=sys.stdout) as bar:
-        results = run_tasks(
-            work, tasks, describe=describe, on_progress=on_progress,
-            processes=forking_available(),
-        )
+    work_tasks = list(enumerate(tasks)) if stacked else tasks
+    concurrent = forking_available()
+    if stacked and concurrent and len(tasks) > 1:
+        dtype = _training_dtype(job.X_train)
+        columns = [job.num_classes * len(runs) for runs in tasks]
+        job.shared = SharedMinibatches(job.batch_size, job.X_train.shape[1], dtype, columns)
+    try:
+        # A text bar on stdout: it renders the same in a terminal, a notebook and a saved one.
+        with tqdm(total=total, desc=desc, disable=not progress, file=sys.stdout) as bar:
+            results = run_tasks(
+                work, work_tasks, describe=describe, on_progress=on_progress,
+                processes=concurrent,
+            )
+    finally:
+        if job.shared is not None:
+            job.shared.close()
+            job.shared = None
     return sorted(outcome for result in results for outcome in result)
 
 
@@ -436,7 +469,7 @@ def _summarize(job, outcomes, seconds):
     if found.best_model is None:
         # Every run diverged: keep the starting weights of the run that lasted longest.
         k = max(outcomes, key=lambda outcome: (outcome[4], -outcome[0]))[0]
-        dtype = job.X_train.dtype if np.issubdtype(job.X_train.dtype, np.floating) else np.float64
+        dtype = _training_dtype(job.X_train)
         found.all_diverged = True
         found.best_params = job.grid[k]
         found.best_model = job.make_model()
