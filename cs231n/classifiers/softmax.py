@@ -82,10 +82,16 @@ def check_labels(y, num_examples, num_classes=None):
             f"y must hold integer class labels; got dtype {y.dtype}. "
             "Convert it first, e.g. y.astype(np.int64)"
         )
-    low, high = y.min(), y.max()
-    if low < 0 or (num_classes is not None and high >= num_classes):
+    if num_classes is None:
+        in_range = y.min() >= 0
+    else:
+        # Read as unsigned numbers, negative labels are huge: one maximum checks both ends.
+        in_range = y.view(np.dtype(f"u{y.itemsize}")).max() < num_classes
+    if not in_range:
         expected = "[0, C)" if num_classes is None else f"[0, C) = [0, {num_classes})"
-        raise ValueError(f"labels y must lie in {expected}; got labels from {low} to {high}")
+        raise ValueError(
+            f"labels y must lie in {expected}; got labels from {y.min()} to {y.max()}"
+        )
     return y
 
 
@@ -148,7 +154,9 @@ def check_loss_result(loss, dW, W, X):
     dtype = np.result_type(W, X)
     loss = dtype.type(loss)
     dW = np.asarray(dW, dtype=dtype)
-    if np.isfinite(loss) and np.isfinite(dW).all():
+    # The sum is finite when every entry is (one fast pass); only if it is not are the entries
+    # looked at one by one, since finite entries can add up to an overflow.
+    if np.isfinite(loss) and (np.isfinite(np.sum(dW)) or np.isfinite(dW).all()):
         return loss, dW
     check_finite(X, "X")
     check_finite(W, "W")
