@@ -1,4 +1,4 @@
-"""Tests of cs231n/shared_minibatches.py: the row shares, and workers copying minibatches together."""
+"""Tests of cs231n/shared_minibatches.py: the row shares, and workers copying minibatches."""
 
 import numpy as np
 import pytest
