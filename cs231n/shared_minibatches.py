@@ -14,15 +14,17 @@ it copies fewer rows, chosen so that every worker's products plus copying take a
 (`row_shares`). For a notebook fine grid of 9 configurations that is 33 rows for the worker with 5
 and 167 for the worker with 4, instead of 200 each.
 
-Two buffers alternate between steps. A worker may copy its rows of step t + 1 while another still
-reads step t, and can get no further ahead: step t + 2 reuses step t's buffer, and needs everyone's
-rows of step t + 1, which each worker copies only after it has finished step t.
+Each worker copies its rows one step ahead: at step t, once the others' rows of step t are in, it
+copies its rows of step t + 1 and only then computes step t. So a worker that is briefly slower
+than the others (a scheduler hiccup, a slower step) does not hold them up at once. Three buffers
+take turns, so the rows of step t + 1 never overwrite steps t and t - 1, which others may still
+be reading (see `SharedMinibatches._copy_and_signal`).
 
 Signals: Linux eventfd counters, one for each (sender, receiver) pair; a receiver reads one count
 from each sender per step. A worker that stops early (every one of its configurations diverged)
 calls `leave`: it marks itself gone and gives every receiver counts it never runs out of, and the
-others copy its rows themselves from then on. A worker that fails is killed with the others by
-`cs231n.worker_processes`, so nobody waits forever.
+others copy its rows themselves from then on (each step's, if it left before copying them). A
+worker that fails is killed with the others by `cs231n.worker_processes`, so nobody waits forever.
 
 Linux only (eventfd; the workers are forked so that they inherit the buffers and the counters).
 """
@@ -43,6 +45,10 @@ GATHER_COLUMNS = 15.0
 
 # How long a worker waits busy for the others before it sleeps until they signal.
 SPIN_SECONDS = 0.0005
+
+# Minibatch buffers, used in turn: step it's is buffers[it % NUM_BUFFERS]. Three let a worker copy
+# step it + 1 while the others still read steps it and it - 1.
+NUM_BUFFERS = 3
 
 # More than any run reads: the counts a leaving worker gives each receiver.
 ENDLESS = 2**62
@@ -106,10 +112,14 @@ class SharedMinibatches:
         self.num_workers = len(columns)
         self.rows = row_shares(batch_size, columns)
         # Anonymous shared mappings: forked workers see the same pages.
-        self._memory = mmap.mmap(-1, 2 * batch_size * dim * dtype.itemsize)
-        self.buffers = np.frombuffer(self._memory, dtype=dtype).reshape(2, batch_size, dim)
-        self._gone_memory = mmap.mmap(-1, self.num_workers)
-        self._gone = np.frombuffer(self._gone_memory, dtype=np.uint8)  # (n,), 1 once w has left
+        self._memory = mmap.mmap(-1, NUM_BUFFERS * batch_size * dim * dtype.itemsize)
+        self.buffers = np.frombuffer(self._memory, dtype=dtype).reshape(
+            NUM_BUFFERS, batch_size, dim
+        )
+        self._state_memory = mmap.mmap(-1, 16 * self.num_workers)
+        state = np.frombuffer(self._state_memory, dtype=np.int64).reshape(2, self.num_workers)
+        self._copied, self._gone = state  # (n,) each: last step whose rows w copied; 1 if w left
+        self._copied[:] = -1
         self._signals = [
             [None if sender == receiver else os.eventfd(0, os.EFD_SEMAPHORE | os.EFD_NONBLOCK)
              for receiver in range(self.num_workers)]
@@ -121,24 +131,44 @@ class SharedMinibatches:
         """Called in worker process `worker` (0 .. n - 1) before its first `gather`."""
         self.worker = worker
 
-    def gather(self, X, idx, it):
+    def gather(self, X, idx, it, next_idx=None):
         """Return X[idx] (B, D), the minibatch of step it, copied together with the others.
 
-        The array is a shared buffer: it holds step it's minibatch until this worker's call for
-        step it + 1.
+        next_idx, the rows of step it + 1 (None at the last step), lets this worker copy its
+        share of the next minibatch ahead, before it computes step it: then a worker that is
+        briefly slower than the others does not hold them up. The array returned is a shared
+        buffer, left unchanged until this worker's call for step it + 2.
+        """
+        me, others = self.worker, [w for w in range(self.num_workers) if w != self.worker]
+        if it == 0:
+            self._copy_and_signal(X, idx, 0)
+        X_batch = self.buffers[it % NUM_BUFFERS]  # (B, D)
+        for sender in others:
+            _wait_for(self._signals[sender][me])  # sender has copied its rows of step it
+            if self._gone[sender] and self._copied[sender] < it:
+                self._copy_rows(X, idx, X_batch, sender)  # it left before copying them
+        if next_idx is not None:
+            self._copy_and_signal(X, next_idx, it + 1)
+        return X_batch
+
+    def _copy_and_signal(self, X, idx, it):
+        """Copy this worker's rows of step it (and those of workers gone), then tell the others.
+
+        Writing step it's buffer is safe: the buffer was last read at step it - NUM_BUFFERS,
+        and every other worker has finished that step. This worker has waited for each other's
+        signal of step it - 1, which that worker sends before computing step it - 2, so after
+        finishing step it - 3 (or it has left).
         """
         me = self.worker
-        X_batch = self.buffers[it % 2]  # (B, D)
+        X_batch = self.buffers[it % NUM_BUFFERS]
         self._copy_rows(X, idx, X_batch, me)
+        for worker in range(self.num_workers):
+            if worker != me and self._gone[worker]:
+                self._copy_rows(X, idx, X_batch, worker)
+        self._copied[me] = it
         for receiver in range(self.num_workers):
             if receiver != me:
                 os.eventfd_write(self._signals[me][receiver], 1)
-        for sender in range(self.num_workers):
-            if sender != me:
-                _wait_for(self._signals[sender][me])  # until sender has copied its rows
-                if self._gone[sender]:
-                    self._copy_rows(X, idx, X_batch, sender)
-        return X_batch
 
     def leave(self):
         """Stop taking part (this worker will gather no more): the others copy its rows."""

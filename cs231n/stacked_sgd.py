@@ -118,9 +118,10 @@ def train_stacked(
     on_step : callable or None
         Called as on_step(it) after each step it (0-based); it may raise to stop training.
     gather : callable or None
-        Called as gather(X, idx, it), it returns the (B, D) minibatch X[idx] of step it in dtype,
-        e.g. `cs231n.shared_minibatches.SharedMinibatches.gather`, which copies it together
-        with other worker processes. None copies it here.
+        Called as gather(X, idx, it, next_idx), it returns the (B, D) minibatch X[idx] of step
+        it in dtype; next_idx are the rows of step it + 1 (None at the last step). E.g.
+        `cs231n.shared_minibatches.SharedMinibatches.gather`, which copies minibatches together
+        with other worker processes. None copies them here.
 
     Returns
     -------
@@ -162,15 +163,19 @@ def train_stacked(
         return scale, flush[:, np.newaxis, np.newaxis], shrink
 
     scale, flush, shrink = per_configuration(step_size, reg)
-    W_mean = None  # (Ka * C, D), the running mean of the iterates once averaging has begun
+    # Once averaging has begun: the sum of the iterates so far, in float64 (one pass a step; a
+    # float32 sum of thousands of iterates would lose about ten bits).
+    W_sum = None  # (Ka * C, D)
     num_averaged = 0
     weights, diverged_at = [None] * K, [None] * K
 
+    next_idx = rng.choice(num_train, B)  # (B,), with replacement: drawn a step ahead for gather
     with np.errstate(all="ignore"):  # overflow shows up as a non-finite loss, handled below
         for it in range(num_iters):
-            idx = rng.choice(num_train, B)  # (B,), with replacement
+            idx = next_idx  # (B,)
+            next_idx = rng.choice(num_train, B) if it + 1 < num_iters else None
             if gather is not None:
-                X_batch = gather(X, idx, it)  # (B, D)
+                X_batch = gather(X, idx, it, next_idx)  # (B, D)
             elif X.dtype == dtype:
                 np.take(X, idx, axis=0, out=X_batch, mode="clip")  # idx is always in range
             else:
@@ -202,8 +207,8 @@ def train_stacked(
                 rows = np.repeat(finite, C)  # (Ka * C,)
                 configs, step_size, reg = configs[finite], step_size[finite], reg[finite]
                 W = W[rows]
-                if W_mean is not None:
-                    W_mean = W_mean[rows]
+                if W_sum is not None:
+                    W_sum = W_sum[rows]
                 probs, exp_sums = probs[finite], exp_sums[finite]
                 scale, flush, shrink = per_configuration(step_size, reg)
                 Ka = len(configs)
@@ -222,17 +227,17 @@ def train_stacked(
 
             if it >= average_from:
                 num_averaged += 1
-                if W_mean is None:
-                    W_mean = W.copy()
+                if W_sum is None:
+                    W_sum = W.astype(np.float64)
                 else:
-                    W_mean += (W - W_mean) / dtype.type(num_averaged)
+                    W_sum += W
             if (it + 1) % iters_per_epoch == 0:
                 step_size *= decay
                 scale, flush, shrink = per_configuration(step_size, reg)
             if on_step is not None:
                 on_step(it)
 
-        final = W if W_mean is None else W_mean
+        final = W if W_sum is None else (W_sum / num_averaged).astype(dtype)
         for j, k in enumerate(configs):
             W_k = final[j * C : (j + 1) * C].T  # (D, C)
             if np.isfinite(W_k).all():

@@ -1,5 +1,7 @@
 """Tests of cs231n/shared_minibatches.py: the row shares, and workers copying minibatches."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -56,15 +58,18 @@ def batches_seen(shared, X, num_steps, leave_after):
     def work(task, report):
         worker, dtype = task
         shared.join(worker)
-        rng = np.random.RandomState(0)
-        sums = []
+        rng, pauses = np.random.RandomState(0), np.random.RandomState(100 + worker)
+        batches = [rng.choice(len(X), shared.buffers.shape[1]) for _ in range(num_steps + 1)]
+        seen = []
         for it in range(num_steps if leave_after[worker] is None else leave_after[worker]):
-            idx = rng.choice(len(X), shared.buffers.shape[1])
-            X_batch = shared.gather(X, idx, it)
-            expected = X[idx].astype(dtype)
-            sums.append(bool(np.array_equal(X_batch, expected)))
+            next_idx = batches[it + 1] if it + 1 < num_steps else None
+            X_batch = shared.gather(X, batches[it], it, next_idx)
+            # Dawdle a little at random, as the workers' steps do, before reading the minibatch:
+            # a worker running ahead must not have overwritten it meanwhile.
+            time.sleep(pauses.uniform(0, 1e-4))
+            seen.append(bool(np.array_equal(X_batch, X[batches[it]].astype(dtype))))
         shared.leave()
-        return sums
+        return seen
 
     return work
 
