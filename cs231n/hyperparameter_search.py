@@ -18,15 +18,18 @@ How the models train:
 
 The configurations are dealt to n_jobs worker processes (configuration k to worker k % n_jobs),
 each running BLAS on one thread (see `cs231n/worker_processes.py` for Ctrl-C, a killed parent and
-errors). Stacked workers also share the copying of each minibatch out of X_train, each copying a
-share of its rows (see `cs231n/shared_minibatches.py`). A configuration's result does not depend
-on which others share its worker, nor on who copied its minibatch, so the results are the same
-for every n_jobs. Off Linux the workers run one after the other in this process.
+errors). When the machine has a free core for each of them, stacked workers also share the
+copying of each minibatch out of X_train, each copying a share of its rows (see
+`cs231n/shared_minibatches.py`); when other processes keep the cores busy, each copies its own.
+A configuration's result does not depend on which others share its worker, nor on who copied its
+minibatch, so the results are the same for every n_jobs. Off Linux the workers run one after the
+other in this process.
 """
 
 import inspect
 import math
 import numbers
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -37,7 +40,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .classifiers.linear_classifier import Softmax, TrainingDivergedError
-from .shared_minibatches import SharedMinibatches
+from .shared_minibatches import OtherProcessesCpu, SharedMinibatches
 from .stacked_sgd import initial_weights, train_stacked
 from .worker_processes import forking_available, run_tasks
 
@@ -391,7 +394,8 @@ def grid_search(
     learning_rates = _numbers(learning_rates, "learning_rates", positive=True)
     regs = _numbers(regularization_strengths, "regularization_strengths", positive=False)
     grid = [(lr, reg) for lr in learning_rates for reg in regs]
-    X_train, y_train, X_val, y_val, num_classes = _check_data(X_train, y_train, X_val, y_val)
+    with OtherProcessesCpu() as others:  # measured while the data are checked
+        X_train, y_train, X_val, y_val, num_classes = _check_data(X_train, y_train, X_val, y_val)
     num_iters = _positive_int(num_iters, "num_iters")
     batch_size = _positive_int(batch_size, "batch_size")
     n_jobs = _positive_int(n_jobs, "n_jobs")
@@ -412,12 +416,15 @@ def grid_search(
     num_workers = min(n_jobs, len(grid))
     tasks = [list(range(j, len(grid), num_workers)) for j in range(num_workers)]
     start = time.perf_counter()
-    outcomes = _run(job, tasks, stacked, progress)
+    outcomes = _run(job, tasks, stacked, progress, others.cores)
     return _summarize(job, outcomes, time.perf_counter() - start)
 
 
-def _run(job, tasks, stacked, progress):
-    """Run the workers' tasks under a progress bar; return all (k, W, train, val, it) sorted."""
+def _run(job, tasks, stacked, progress, others_cores=None):
+    """Run the workers' tasks under a progress bar; return all (k, W, train, val, it) sorted.
+
+    others_cores: how many cores other processes were keeping busy (None if unknown).
+    """
     if stacked:
         total, desc = job.num_iters, f"grid search ({len(job.grid)} runs stacked)"
     else:
@@ -436,7 +443,7 @@ def _run(job, tasks, stacked, progress):
     work = partial(_train_stacked_runs if stacked else _train_each_run, job)
     work_tasks = list(enumerate(tasks)) if stacked else tasks
     concurrent = forking_available()
-    if stacked and concurrent and len(tasks) > 1:
+    if stacked and concurrent and _cores_to_spare(len(tasks), others_cores):
         dtype = _training_dtype(job.X_train)
         columns = [job.num_classes * len(runs) for runs in tasks]
         job.shared = SharedMinibatches(job.batch_size, job.X_train.shape[1], dtype, columns)
@@ -452,6 +459,17 @@ def _run(job, tasks, stacked, progress):
             job.shared.close()
             job.shared = None
     return sorted(outcome for result in results for outcome in result)
+
+
+def _cores_to_spare(num_workers, others_cores):
+    """True if num_workers > 1 workers can each have a core while other processes use theirs.
+
+    Only then do the stacked workers share the copying of minibatches (see
+    `cs231n.shared_minibatches.OtherProcessesCpu` for why).
+    """
+    if num_workers < 2 or others_cores is None:
+        return False
+    return len(os.sched_getaffinity(0)) - others_cores >= num_workers - 0.5
 
 
 def _summarize(job, outcomes, seconds):

@@ -1,13 +1,21 @@
 """Tests of cs231n/shared_minibatches.py: the row shares, and workers copying minibatches."""
 
+import subprocess
+import sys
 import time
 
 import numpy as np
 import pytest
 
+import cs231n.hyperparameter_search as search_module
 from cs231n.classifiers import Softmax
 from cs231n.hyperparameter_search import grid_search
-from cs231n.shared_minibatches import GATHER_COLUMNS, SharedMinibatches, row_shares
+from cs231n.shared_minibatches import (
+    GATHER_COLUMNS,
+    OtherProcessesCpu,
+    SharedMinibatches,
+    row_shares,
+)
 from cs231n.worker_processes import forking_available, run_tasks
 
 linux_only = pytest.mark.skipif(not forking_available(), reason="eventfd and fork: Linux only")
@@ -102,16 +110,80 @@ def test_a_worker_that_leaves_early_has_its_rows_copied_by_the_others():
     assert seen == [[True] * 200, [True] * 17, [True] * 200]
 
 
-@linux_only
-def test_a_search_whose_other_worker_diverges_at_once_matches_the_serial_search():
+def split_blobs():
     rng = np.random.default_rng(3)
     centers = 2.0 * rng.standard_normal((3, 6))
     y = rng.integers(0, 3, 600)
     X = np.hstack([centers[y] + rng.standard_normal((600, 6)), np.ones((600, 1))])
-    args = (Softmax, X[:500], y[:500], X[500:], y[500:], [1e-2], [1e-3, 1e9])
-    options = dict(num_iters=150, batch_size=32, seed=4, progress=False)
+    return X[:500], y[:500], X[500:], y[500:]
+
+
+OPTIONS = dict(num_iters=150, batch_size=32, seed=4, progress=False)
+
+
+@linux_only
+def test_a_search_whose_other_worker_diverges_at_once_matches_the_serial_search(machine_load):
+    args = (Softmax, *split_blobs(), [1e-2], [1e-3, 1e9])
+    options = OPTIONS
     together = grid_search(*args, n_jobs=2, **options)  # worker 1 has only the diverging run
     serial = grid_search(*args, n_jobs=1, **options)
     assert together.diverged == serial.diverged == [(1e-2, 1e9)]
     assert together.results == serial.results
     np.testing.assert_array_equal(together.best_model.W, serial.best_model.W)
+
+
+@linux_only
+def test_other_processes_cpu_counts_others_and_not_this_process():
+    with OtherProcessesCpu() as alone:
+        end = time.perf_counter() + 0.3
+        while time.perf_counter() < end:  # this process busy: not counted
+            pass
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)
+        with OtherProcessesCpu() as beside:
+            time.sleep(0.3)  # another process busy: counted
+    finally:
+        spinner.kill()
+        spinner.wait()
+    assert alone.cores < 0.5
+    assert beside.cores > 0.5
+
+
+@pytest.mark.parametrize(
+    "num_workers, others, spare",
+    [(2, 0.0, True), (2, 0.3, True), (2, 1.0, False), (1, 0.0, False), (2, None, False)],
+)
+def test_workers_share_the_copying_only_with_a_core_each(num_workers, others, spare, monkeypatch):
+    monkeypatch.setattr(search_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert search_module._cores_to_spare(num_workers, others) is spare
+
+
+@linux_only
+@pytest.mark.parametrize("others, shared", [(0.0, True), (1.5, False)])
+def test_a_busy_machine_makes_each_worker_copy_its_own_minibatches(others, shared, monkeypatch):
+    made = []
+
+    class Recorded(SharedMinibatches):
+        def __init__(self, *args):
+            made.append(args)
+            super().__init__(*args)
+
+    class Measured:
+        def __enter__(self):
+            self.cores = None
+            return self
+
+        def __exit__(self, *exc_info):
+            self.cores = others
+
+    monkeypatch.setattr(search_module, "SharedMinibatches", Recorded)
+    monkeypatch.setattr(search_module, "OtherProcessesCpu", Measured)
+    monkeypatch.setattr(search_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    X_train, y_train, X_val, y_val = split_blobs()
+    found = grid_search(Softmax, X_train, y_train, X_val, y_val, [1e-3, 1e-1], [1e-3, 1.0],
+                        n_jobs=2, **OPTIONS)
+    serial = grid_search(Softmax, X_train, y_train, X_val, y_val, [1e-3, 1e-1], [1e-3, 1.0],
+                         n_jobs=1, **OPTIONS)
+    assert bool(made) is shared
+    assert found.results == serial.results
