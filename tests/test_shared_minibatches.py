@@ -160,8 +160,7 @@ def test_workers_share_the_copying_only_with_a_core_each(num_workers, others, sp
 
 
 @linux_only
-@pytest.mark.parametrize("others, shared", [(0.0, True), (1.5, False)])
-def test_a_busy_machine_makes_each_worker_copy_its_own_minibatches(others, shared, monkeypatch):
+def test_a_busy_machine_makes_each_worker_copy_its_own_minibatches(machine_load, monkeypatch):
     made = []
 
     class Recorded(SharedMinibatches):
@@ -169,21 +168,9 @@ def test_a_busy_machine_makes_each_worker_copy_its_own_minibatches(others, share
             made.append(args)
             super().__init__(*args)
 
-    class Measured:
-        def __enter__(self):
-            self.cores = None
-            return self
-
-        def __exit__(self, *exc_info):
-            self.cores = others
-
     monkeypatch.setattr(search_module, "SharedMinibatches", Recorded)
-    monkeypatch.setattr(search_module, "OtherProcessesCpu", Measured)
-    monkeypatch.setattr(search_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    X_train, y_train, X_val, y_val = split_blobs()
-    found = grid_search(Softmax, X_train, y_train, X_val, y_val, [1e-3, 1e-1], [1e-3, 1.0],
-                        n_jobs=2, **OPTIONS)
-    serial = grid_search(Softmax, X_train, y_train, X_val, y_val, [1e-3, 1e-1], [1e-3, 1.0],
-                         n_jobs=1, **OPTIONS)
-    assert bool(made) is shared
+    args = (Softmax, *split_blobs(), [1e-3, 1e-1], [1e-3, 1.0])
+    found = grid_search(*args, n_jobs=2, **OPTIONS)
+    serial = grid_search(*args, n_jobs=1, **OPTIONS)
+    assert bool(made) is (machine_load == "cores free")
     assert found.results == serial.results
