@@ -7,7 +7,8 @@ products of GATHER_COLUMNS weight columns. Instead of every worker copying all B
 workers share one copy: worker w copies rows start_w .. stop_w - 1 of each minibatch into a
 buffer in shared memory, tells the others, waits until each of them has copied its rows, and then
 reads the whole minibatch. The values are the same bytes whoever copied them, so the results do
-not depend on the number of workers.
+not depend on the number of workers. The search shares only when each worker has a free core
+(`OtherProcessesCpu` says why); otherwise each worker copies its own minibatches.
 
 Shares: a worker with more weight columns (more configurations) has more arithmetic per step, so
 it copies fewer rows, chosen so that every worker's products plus copying take about as long
