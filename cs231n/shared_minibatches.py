@@ -134,7 +134,9 @@ def _wait_for(signal):
             return
         except BlockingIOError:
             if time.perf_counter() > deadline:
-                select.select([signal], [], [])
+                readable = select.poll()  # poll, unlike select, takes any file descriptor number
+                readable.register(signal, select.POLLIN)
+                readable.poll()
 
 
 class SharedMinibatches:

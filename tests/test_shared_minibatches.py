@@ -72,9 +72,10 @@ def batches_seen(shared, X, num_steps, leave_after):
         for it in range(num_steps if leave_after[worker] is None else leave_after[worker]):
             next_idx = batches[it + 1] if it + 1 < num_steps else None
             X_batch = shared.gather(X, batches[it], it, next_idx)
-            # Dawdle a little at random, as the workers' steps do, before reading the minibatch:
-            # a worker running ahead must not have overwritten it meanwhile.
-            time.sleep(pauses.uniform(0, 1e-4))
+            # Dawdle at random, as the workers' steps do, before reading the minibatch: a worker
+            # running ahead must not have overwritten it meanwhile. Now and then long enough for
+            # the others to stop spinning and sleep until this one signals.
+            time.sleep(2e-3 if pauses.rand() < 0.05 else pauses.uniform(0, 1e-4))
             seen.append(bool(np.array_equal(X_batch, X[batches[it]].astype(dtype))))
         shared.leave()
         return seen
