@@ -39,7 +39,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from .classifiers.linear_classifier import Softmax, TrainingDivergedError
+from .classifiers.linear_classifier import Softmax, TrainingDivergedError, training_dtype
 from .shared_minibatches import OtherProcessesCpu, SharedMinibatches
 from .stacked_sgd import initial_weights, train_stacked
 from .worker_processes import forking_available, run_tasks
@@ -200,12 +200,6 @@ class _Job:
     batch_size: int
     lr_decay: float
     average_last_epochs: float
-    shared: object = None  # SharedMinibatches of the stacked workers, if they run at once
-
-
-def _training_dtype(X):
-    """The dtype of the stacked arithmetic: X's, or float64 for integer X."""
-    return X.dtype if np.issubdtype(X.dtype, np.floating) else np.dtype(np.float64)
 
 
 def _accuracies(X, y, weights, num_classes):
@@ -223,10 +217,11 @@ def _accuracies(X, y, weights, num_classes):
     return [float(count) / len(X) for count in correct]
 
 
-def _train_stacked_runs(job, task, report):
+def _train_stacked_runs(job, shared, task, report):
     """Train the runs together (Softmax); return [(k, W or None, train_acc, val_acc, it)].
 
-    task is (worker, runs): worker is this worker's number among those sharing job.shared.
+    task is (worker, runs): worker is this worker's number among those sharing `shared`, the
+    SharedMinibatches of the workers (None: each copies its own minibatches).
     """
     worker, runs = task
 
@@ -235,9 +230,9 @@ def _train_stacked_runs(job, task, report):
             report(it + 1)
 
     gather = None
-    if job.shared is not None:
-        job.shared.join(worker)
-        gather = job.shared.gather
+    if shared is not None:
+        shared.join(worker)
+        gather = shared.gather
     with threadpool_limits(limits=1, user_api="blas"):
         try:
             trained = train_stacked(
@@ -246,12 +241,12 @@ def _train_stacked_runs(job, task, report):
                 [job.seed + k for k in runs],
                 num_classes=job.num_classes, num_iters=job.num_iters,
                 batch_size=job.batch_size, lr_decay=job.lr_decay, seed=job.seed,
-                dtype=_training_dtype(job.X_train), average_last_epochs=job.average_last_epochs,
-                on_step=on_step, gather=gather,
+                dtype=training_dtype(None, job.X_train),
+                average_last_epochs=job.average_last_epochs, on_step=on_step, gather=gather,
             )
         finally:
-            if job.shared is not None:
-                job.shared.leave()  # the others copy this worker's rows if they go on
+            if shared is not None:
+                shared.leave()  # the others copy this worker's rows if they go on
         report(job.num_iters)
         finished = [j for j, W in enumerate(trained.weights) if W is not None]
         train_accs, val_accs = [], []
@@ -440,13 +435,16 @@ def _run(job, tasks, stacked, progress, others_cores=None):
         runs = ", ".join(f"(lr={job.grid[k][0]:g}, reg={job.grid[k][1]:g})" for k in tasks[i])
         return f"grid search worker {i} with the runs {runs}"
 
-    work = partial(_train_stacked_runs if stacked else _train_each_run, job)
-    work_tasks = list(enumerate(tasks)) if stacked else tasks
     concurrent = forking_available()
+    shared = None
     if stacked and concurrent and _cores_to_spare(len(tasks), others_cores):
-        dtype = _training_dtype(job.X_train)
+        dtype = training_dtype(None, job.X_train)
         columns = [job.num_classes * len(runs) for runs in tasks]
-        job.shared = SharedMinibatches(job.batch_size, job.X_train.shape[1], dtype, columns)
+        shared = SharedMinibatches(job.batch_size, job.X_train.shape[1], dtype, columns)
+    if stacked:
+        work, work_tasks = partial(_train_stacked_runs, job, shared), list(enumerate(tasks))
+    else:
+        work, work_tasks = partial(_train_each_run, job), tasks
     try:
         # A text bar on stdout: it renders the same in a terminal, a notebook and a saved one.
         with tqdm(total=total, desc=desc, disable=not progress, file=sys.stdout) as bar:
@@ -455,9 +453,8 @@ def _run(job, tasks, stacked, progress, others_cores=None):
                 processes=concurrent,
             )
     finally:
-        if job.shared is not None:
-            job.shared.close()
-            job.shared = None
+        if shared is not None:
+            shared.close()
     return sorted(outcome for result in results for outcome in result)
 
 
@@ -487,7 +484,7 @@ def _summarize(job, outcomes, seconds):
     if found.best_model is None:
         # Every run diverged: keep the starting weights of the run that lasted longest.
         k = max(outcomes, key=lambda outcome: (outcome[4], -outcome[0]))[0]
-        dtype = _training_dtype(job.X_train)
+        dtype = training_dtype(None, job.X_train)
         found.all_diverged = True
         found.best_params = job.grid[k]
         found.best_model = job.make_model()

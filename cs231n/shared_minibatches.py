@@ -170,11 +170,12 @@ class SharedMinibatches:
              for receiver in range(self.num_workers)]
             for sender in range(self.num_workers)
         ]
-        self.worker = None
+        self.worker, self._others = None, []
 
     def join(self, worker):
         """Called in worker process `worker` (0 .. n - 1) before its first `gather`."""
         self.worker = worker
+        self._others = [w for w in range(self.num_workers) if w != worker]
 
     def gather(self, X, idx, it, next_idx=None):
         """Return X[idx] (B, D), the minibatch of step it, copied together with the others.
@@ -184,11 +185,11 @@ class SharedMinibatches:
         briefly slower than the others does not hold them up. The array returned is a shared
         buffer, left unchanged until this worker's call for step it + 2.
         """
-        me, others = self.worker, [w for w in range(self.num_workers) if w != self.worker]
+        me = self.worker
         if it == 0:
             self._copy_and_signal(X, idx, 0)
         X_batch = self.buffers[it % NUM_BUFFERS]  # (B, D)
-        for sender in others:
+        for sender in self._others:
             _wait_for(self._signals[sender][me])  # sender has copied its rows of step it
             if self._gone[sender] and self._copied[sender] < it:
                 self._copy_rows(X, idx, X_batch, sender)  # it left before copying them
@@ -207,21 +208,18 @@ class SharedMinibatches:
         me = self.worker
         X_batch = self.buffers[it % NUM_BUFFERS]
         self._copy_rows(X, idx, X_batch, me)
-        for worker in range(self.num_workers):
-            if worker != me and self._gone[worker]:
+        for worker in self._others:
+            if self._gone[worker]:
                 self._copy_rows(X, idx, X_batch, worker)
         self._copied[me] = it
-        for receiver in range(self.num_workers):
-            if receiver != me:
-                os.eventfd_write(self._signals[me][receiver], 1)
+        for receiver in self._others:
+            os.eventfd_write(self._signals[me][receiver], 1)
 
     def leave(self):
         """Stop taking part (this worker will gather no more): the others copy its rows."""
-        me = self.worker
-        self._gone[me] = 1
-        for receiver in range(self.num_workers):
-            if receiver != me:
-                os.eventfd_write(self._signals[me][receiver], ENDLESS)
+        self._gone[self.worker] = 1
+        for receiver in self._others:
+            os.eventfd_write(self._signals[self.worker][receiver], ENDLESS)
 
     def close(self):
         """Close the signals (in the parent, once the workers are done)."""

@@ -144,7 +144,7 @@ def train_stacked(
     reg = np.array(regs, dtype=dtype)  # (Ka,)
     decay = dtype.type(lr_decay)
     tiny = np.finfo(dtype).tiny  # the smallest normal number of dtype
-    X_batch = np.empty((B, dim), dtype=dtype)  # reused by every step
+    X_batch = np.empty((B, dim), dtype=dtype) if gather is None else None  # reused every step
     score_buffer = np.empty((K * C, B), dtype=dtype)  # reused by every step
     step_buffer = np.empty((K * C, dim), dtype=dtype)  # reused by every step
     # Flat index into a (Ka, C, B) array of block j, class 0, example i: j * C * B + i.
