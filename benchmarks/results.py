@@ -160,7 +160,10 @@ def render_results(records):
             f"data: {record['data']}):"
         )
         lines.extend(["", "| what | result |", "| --- | --- |"])
-        lines.extend(f"| {row['what']} | {row['ours']} |" for row in record["rows"])
+        for row in record["rows"]:
+            verdict = {True: "met", False: "**not met**"}.get(row["met"])
+            goal = f" (goal {row['goal']}: {verdict})" if row["goal"] else ""
+            lines.append(f"| {row['what']} | {row['ours']}{goal} |")
         lines.extend(["", *(f"- {note}" for note in record["notes"])])
         if record["notes"]:
             lines.append("")

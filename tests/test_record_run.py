@@ -178,3 +178,13 @@ def test_the_committed_notebook_shows_each_readme_figure_once(tmp_path):
         written = (tmp_path / name.replace("docs/", "")).read_bytes()
         assert written.startswith(b"\x89PNG")
         assert written == (record_run.ROOT / name).read_bytes()  # the README shows this run's
+
+
+@pytest.mark.parametrize("wall_seconds, met", [(21.5, True), (25.0, True), (41.23, False)])
+def test_the_whole_run_is_judged_against_issue_10s_25_seconds(wall_seconds, met):
+    values = record_run.extract(printed_text([*PRINTED.values()]))
+    values["wall_seconds"] = wall_seconds
+    judged = {row["what"]: row for row in record_run.rows(values)}
+    whole = judged["whole notebook, headless (`make run`, kernel start included)"]
+    assert (whole["goal"], whole["met"]) == ("<= 25 s", met)
+    assert all(row["goal"] is None for what, row in judged.items() if row is not whole)
