@@ -55,7 +55,7 @@ submit: $(STAMP)
 
 # The student release, built from this solution: dist/assignment1-softmax/ (see README).
 release: $(STAMP)
-	$(BIN)/python -m cs231n.release dist/assignment1-softmax
+	$(BIN)/python -m cs231n_staff.release dist/assignment1-softmax
 	$(BIN)/python -m pytest -q tests/test_release.py
 
 clean:

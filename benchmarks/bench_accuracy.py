@@ -22,7 +22,7 @@ import time
 from bench_common import SEED, accuracy, finish, load_now, make_parser, notebook_data, row
 
 from cs231n.classifiers import Softmax
-from cs231n.hyperparameter_search import grid_search
+from cs231n_search.hyperparameter_search import grid_search
 
 GOAL_TEST_10K = 0.414
 GOAL_SECONDS = 15.0

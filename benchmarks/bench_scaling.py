@@ -2,9 +2,10 @@
 
 Issue 10's goal: the cost grows linearly in the number of steps, the batch size and the number of
 configurations, with no fixed cost that grows with N. This script times
-`cs231n.stacked_sgd.train_stacked` in this process on one BLAS thread (the work of one grid-search
-worker) on random float32 data of the notebook's shape (N = 49,000, D = 3,073, C = 10), varying one
-factor at a time around K = 8 configurations, B = 200, 200 steps; the sizes are timed in turn,
+`cs231n_search.stacked_sgd.train_stacked` in this process on one BLAS thread (the work of one
+grid-search worker) on random float32 data of the notebook's shape (N = 49,000, D = 3,073,
+C = 10), varying one factor at a time around K = 8 configurations, B = 200, 200 steps;
+the sizes are timed in turn,
 round after round, and the medians fitted by least squares, t = fixed + slope * size.
 
 Reported: the per-step, per-example and per-configuration costs (the slopes), the fixed costs,
@@ -22,7 +23,7 @@ import numpy as np
 from bench_common import finish, interleaved, load_now, make_parser, median, row
 from threadpoolctl import threadpool_limits
 
-from cs231n.stacked_sgd import train_stacked
+from cs231n_search.stacked_sgd import train_stacked
 
 N, D, C = 49000, 3073, 10
 LINEAR_TOLERANCE = 0.10

@@ -11,12 +11,12 @@ way runs both stages, scores every run on the training and validation sets, and 
   loader gives it (the notebook's float32 data, cast once, outside the timing);
 - old grid_search: cs231n's grid_search before issue 10 (copied below, unchanged but for names):
   every run its own `Softmax.train` call, dealt to 2 forked worker processes;
-- stacked grid_search: cs231n.hyperparameter_search.grid_search today: the runs of a grid
+- stacked grid_search: cs231n_search.hyperparameter_search.grid_search today: the runs of a grid
   trained at once on shared minibatches, in 2 worker processes.
 
 Goals: stacked >= 8x faster than textbook and >= 3.5x faster than the old grid_search. Then the
 two grid searches are timed again with one core kept busy by a spinning process (no goal; the
-stacked workers then copy their own minibatches, see cs231n/shared_minibatches.py). The
+stacked workers then copy their own minibatches, see cs231n_search/shared_minibatches.py). The
 script also prints each way's chosen parameters and the chosen model's accuracy on validation and
 on the test set (the course's first 1,000 images and all 10,000), exits 1 if a goal is missed,
 and writes benchmarks/results/bench_search.json.
@@ -46,7 +46,7 @@ from bench_common import (
 from threadpoolctl import threadpool_limits
 
 from cs231n.classifiers import Softmax, TrainingDivergedError
-from cs231n.hyperparameter_search import grid_search
+from cs231n_search.hyperparameter_search import grid_search
 
 COARSE = dict(lrs=[1e-7, 1e-6, 1e-5, 1e-4], regs=[1e1, 1e2, 1e3, 2.5e4], iters=1000, decay=0.7)
 FINE_ITERS, FINE_DECAY = 4000, 0.88
@@ -76,7 +76,8 @@ def textbook_search(data, lrs, regs, num_iters, lr_decay):
 
 
 # ---------------------------------------------------------------- baseline 2: the OLD grid_search
-# cs231n/hyperparameter_search.py as it was on main before the stacked search (commit fc3b198),
+# cs231n/hyperparameter_search.py (now in cs231n_search/) as it was on main before the stacked
+# search (commit fc3b198),
 # kept here as the baseline: one `train` call per run (today's `Softmax.train`), runs dealt to 2
 # forked workers through a module-global dict.
 

@@ -114,7 +114,7 @@ def cifar10_dir():
 def machine_load(request, monkeypatch):
     """grid_search measuring the machine as idle (its workers share the copying of minibatches)
     or as busy (each copies its own), whatever actually runs beside the tests."""
-    import cs231n.hyperparameter_search as search_module
+    import cs231n_search.hyperparameter_search as search_module
 
     others = 0.0 if request.param == "cores free" else 2.0
 

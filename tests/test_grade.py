@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs231n.grade import code_tests, grade
-from cs231n.grade import problems as pb
-from cs231n.grade.notebook import answers, grade_notebook
-from cs231n.grade.results import TestResult as Result
-from cs231n.grade.results import results_json, summary
-from cs231n.grade.sandbox import Limits, run_task
-from cs231n.grade.unpack import (
+from cs231n_staff.grade import code_tests, grade
+from cs231n_staff.grade import problems as pb
+from cs231n_staff.grade.notebook import answers, grade_notebook
+from cs231n_staff.grade.results import TestResult as Result
+from cs231n_staff.grade.results import results_json, summary
+from cs231n_staff.grade.sandbox import Limits, run_task
+from cs231n_staff.grade.unpack import (
     LINEAR_CLASSIFIER,
     NOTEBOOK,
     SOFTMAX,
@@ -130,7 +130,7 @@ def test_zip_symlink_member_is_refused(tmp_path):
 
 
 def test_zip_bomb_and_too_many_files_are_refused(tmp_path, monkeypatch):
-    from cs231n.grade import unpack
+    from cs231n_staff.grade import unpack
 
     monkeypatch.setattr(unpack, "MAX_TOTAL_BYTES", 10_000)
     bomb = tmp_path / "bomb.zip"
@@ -195,7 +195,7 @@ def test_sandbox_returns_what_the_submission_computed(tmp_path, tiny_problem):
 def test_sandbox_cannot_import_the_reference_or_the_grader(tmp_path, tiny_problem):
     probe = TINY_SOFTMAX + (
         "\nimport importlib.util, os\n"
-        "assert importlib.util.find_spec('cs231n.grade') is None\n"
+        "assert importlib.util.find_spec('cs231n_staff') is None\n"
         "assert importlib.util.find_spec('cs231n.data_utils') is None\n"
         "assert importlib.util.find_spec('cs231n.classifiers.linear_svm') is None\n"
         "assert set(os.environ) <= {'PATH', 'HOME', 'LANG', 'PYTHONHASHSEED', "
@@ -409,7 +409,7 @@ def test_results_json_has_gradescope_fields():
 def run_cli(*args):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "cs231n.grade", *map(str, args)],
+        [sys.executable, "-m", "cs231n_staff.grade", *map(str, args)],
         env=env,
         capture_output=True,
         text=True,

@@ -19,10 +19,10 @@ import pytest
 
 from cs231n.datasets import CIFAR10_DIR
 from cs231n.datasets.fetch import missing_files
-from cs231n.grade import GROUPS, POINTS, grade
-from cs231n.grade.results import results_json
-from cs231n.grade.unpack import LINEAR_CLASSIFIER, NOTEBOOK, SAVED, SOFTMAX
-from cs231n.release import block_lines
+from cs231n_staff.grade import GROUPS, POINTS, grade
+from cs231n_staff.grade.results import results_json
+from cs231n_staff.grade.unpack import LINEAR_CLASSIFIER, NOTEBOOK, SAVED, SOFTMAX
+from cs231n_staff.release import block_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 HAVE_CIFAR10 = os.path.isdir(CIFAR10_DIR) and not missing_files(CIFAR10_DIR)

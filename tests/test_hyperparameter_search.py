@@ -1,4 +1,4 @@
-"""Tests of cs231n/hyperparameter_search.py on a small separable problem."""
+"""Tests of cs231n_search/hyperparameter_search.py on a small separable problem."""
 
 import math
 import threading
@@ -6,10 +6,10 @@ import threading
 import numpy as np
 import pytest
 
-import cs231n.hyperparameter_search as search_module
+import cs231n_search.hyperparameter_search as search_module
 from cs231n.classifiers import LinearSVM, Softmax
-from cs231n.hyperparameter_search import grid_search
-from cs231n.worker_processes import WorkerError
+from cs231n_search.hyperparameter_search import grid_search
+from cs231n_search.worker_processes import WorkerError
 
 
 def split_blobs(seed=0):
@@ -177,7 +177,7 @@ def test_a_failing_run_is_named():
 
 def test_off_linux_the_runs_are_serial_with_the_same_results(serial, monkeypatch):
     monkeypatch.setattr(search_module, "forking_available", lambda: False)
-    monkeypatch.setattr("cs231n.worker_processes.forking_available", lambda: False)
+    monkeypatch.setattr("cs231n_search.worker_processes.forking_available", lambda: False)
     X_train, y_train, X_val, y_val = split_blobs()
     found = grid_search(
         Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=2, **OPTIONS

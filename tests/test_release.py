@@ -1,4 +1,4 @@
-"""The student release built from this repository (`make release`, cs231n/release.py).
+"""The student release built from this repository (`make release`, cs231n_staff/release.py).
 
 Checked: the solution blocks are stubbed and no line of them ships; the answers are blank and the
 outputs cleared; what must stay out stays out; the release imports; its notebook runs until the
@@ -16,9 +16,9 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from cs231n.grade import GROUPS, grade
-from cs231n.grade.notebook import answers
-from cs231n.release import (
+from cs231n_staff.grade import GROUPS, grade
+from cs231n_staff.grade.notebook import answers
+from cs231n_staff.release import (
     END,
     START,
     STUDENT_FILES,
@@ -158,9 +158,9 @@ def test_release_holds_what_students_need_and_nothing_else(release):
         "README.md",
     ]:
         assert needed in files
-    for left_out in ["tests/", "benchmarks/", "docs/", ".ci/", "cs231n/grade/"]:
+    for left_out in ["tests/", "benchmarks/", "docs/", ".ci/", "cs231n_staff/", "cs231n_search/"]:
         assert not any(f.startswith(left_out) for f in files), left_out
-    assert "cs231n/release.py" not in files and "Makefile" not in files
+    assert "cs231n_staff/release.py" not in files and "Makefile" not in files
     assert sorted(f for f in files if f.startswith("cs231n/saved/")) == ["cs231n/saved/.gitkeep"]
     assert (release / "README.md").read_text() == STUDENT_README
 
@@ -213,7 +213,7 @@ import sys
 sys.path.insert(0, {str(release)!r})
 import numpy as np
 import cs231n, cs231n.classifiers, cs231n.data_utils, cs231n.gradient_check
-import cs231n.hyperparameter_search, cs231n.datasets
+import cs231n_search.hyperparameter_search, cs231n.datasets
 from cs231n.classifiers import softmax_loss_naive, softmax_loss_vectorized, Softmax
 assert cs231n.__file__.startswith({str(release)!r}), cs231n.__file__
 W, X, y = np.ones((4, 3)), np.ones((5, 4)), np.array([0, 1, 2, 0, 1])

@@ -1,4 +1,4 @@
-"""Tests of cs231n/shared_minibatches.py: the row shares, and workers copying minibatches."""
+"""Tests of cs231n_search/shared_minibatches.py: the row shares, and workers copying minibatches."""
 
 import subprocess
 import sys
@@ -7,16 +7,16 @@ import time
 import numpy as np
 import pytest
 
-import cs231n.hyperparameter_search as search_module
+import cs231n_search.hyperparameter_search as search_module
 from cs231n.classifiers import Softmax
-from cs231n.hyperparameter_search import grid_search
-from cs231n.shared_minibatches import (
+from cs231n_search.hyperparameter_search import grid_search
+from cs231n_search.shared_minibatches import (
     GATHER_COLUMNS,
     OtherProcessesCpu,
     SharedMinibatches,
     row_shares,
 )
-from cs231n.worker_processes import forking_available, run_tasks
+from cs231n_search.worker_processes import forking_available, run_tasks
 
 linux_only = pytest.mark.skipif(not forking_available(), reason="eventfd and fork: Linux only")
 

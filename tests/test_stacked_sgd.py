@@ -1,10 +1,10 @@
-"""Tests of cs231n/stacked_sgd.py against a plain NumPy SGD loop and against Softmax.train."""
+"""Tests of cs231n_search/stacked_sgd.py against a plain NumPy SGD loop and Softmax.train."""
 
 import numpy as np
 import pytest
 
 from cs231n.classifiers import Softmax
-from cs231n.stacked_sgd import initial_weights, train_stacked
+from cs231n_search.stacked_sgd import initial_weights, train_stacked
 
 N, D, C, B = 300, 8, 4, 25
 

@@ -1,4 +1,4 @@
-"""Tests of cs231n/worker_processes.py: results, errors, Ctrl-C and no orphaned workers."""
+"""Tests of cs231n_search/worker_processes.py: results, errors, Ctrl-C and no orphaned workers."""
 
 import os
 import signal
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cs231n.worker_processes import WorkerError, run_tasks
+from cs231n_search.worker_processes import WorkerError, run_tasks
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc, fork")
 REPO = Path(__file__).resolve().parents[1]
@@ -66,7 +66,7 @@ SEARCH = textwrap.dedent(
     """
     import numpy as np
     from cs231n.classifiers import Softmax
-    from cs231n.hyperparameter_search import grid_search
+    from cs231n_search.hyperparameter_search import grid_search
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((400, 50))

@@ -9,7 +9,7 @@ plays no part: it is for the one final measurement of the chosen model.
 
 How the models train:
 - For `Softmax` (make_model=Softmax), all configurations of the grid train at once, stacked
-  (see `cs231n/stacked_sgd.py`): **the configurations share their minibatches**, drawn by
+  (see `cs231n_search/stacked_sgd.py`): **the configurations share their minibatches**, drawn by
   `np.random.RandomState(seed)`, while configuration k (lr-major, reg-minor order) starts from the
   weights `Softmax().train(..., seed=seed + k)` would start from, with its own learning rate and
   reg. A configuration whose loss overflows leaves the stack at once and is listed as diverged.
@@ -17,10 +17,11 @@ How the models train:
   with its own `train(..., seed=seed + k)` call.
 
 The configurations are dealt to n_jobs worker processes (configuration k to worker k % n_jobs),
-each running BLAS on one thread (see `cs231n/worker_processes.py` for Ctrl-C, a killed parent and
-errors). When the machine has a free core for each of them, stacked workers also share the
-copying of each minibatch out of X_train, each copying a share of its rows (see
-`cs231n/shared_minibatches.py`); when other processes keep the cores busy, each copies its own.
+each running BLAS on one thread (see `cs231n_search/worker_processes.py` for Ctrl-C, a killed
+parent and errors). When the machine has a free core for each of them, stacked workers also
+share the copying of each minibatch out of X_train, each copying a share of its rows (see
+`cs231n_search/shared_minibatches.py`); when other processes keep the cores busy, each copies its
+own.
 A configuration's result does not depend on which others share its worker, nor on who copied its
 minibatch, so the results are the same for every n_jobs. Off Linux the workers run one after the
 other in this process.
@@ -39,7 +40,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from .classifiers.linear_classifier import Softmax, TrainingDivergedError, training_dtype
+from cs231n.classifiers.linear_classifier import Softmax, TrainingDivergedError, training_dtype
+
 from .shared_minibatches import OtherProcessesCpu, SharedMinibatches
 from .stacked_sgd import initial_weights, train_stacked
 from .worker_processes import forking_available, run_tasks
@@ -383,7 +385,7 @@ def grid_search(
     ValueError
         Before any training, if an input is malformed (shapes, labels out of range, an empty or
         non-numeric grid, NaN in X_train or X_val).
-    cs231n.worker_processes.WorkerError
+    cs231n_search.worker_processes.WorkerError
         If a run fails; the message names the run.
     """
     learning_rates = _numbers(learning_rates, "learning_rates", positive=True)
@@ -462,7 +464,7 @@ def _cores_to_spare(num_workers, others_cores):
     """True if num_workers > 1 workers can each have a core while other processes use theirs.
 
     Only then do the stacked workers share the copying of minibatches (see
-    `cs231n.shared_minibatches.OtherProcessesCpu` for why).
+    `cs231n_search.shared_minibatches.OtherProcessesCpu` for why).
     """
     if num_workers < 2 or others_cores is None:
         return False

@@ -1,9 +1,9 @@
 """Gather each minibatch once for all the worker processes of a stacked search.
 
-The stacked search (`cs231n/hyperparameter_search.py`) deals its configurations to forked worker
-processes that draw the same minibatches (the same seed). Copying a minibatch out of X, B random
-rows into a (B, D) array, is memory-bound and costs a worker about as much as the two matrix
-products of GATHER_COLUMNS weight columns. Instead of every worker copying all B rows, the
+The stacked search (`cs231n_search/hyperparameter_search.py`) deals its configurations to forked
+worker processes that draw the same minibatches (the same seed). Copying a minibatch out of X,
+B random rows into a (B, D) array, is memory-bound and costs a worker about as much as
+the two matrix products of GATHER_COLUMNS weight columns. Instead of every worker copying all B rows, the
 workers share one copy: worker w copies rows start_w .. stop_w - 1 of each minibatch into a
 buffer in shared memory, tells the others, waits until each of them has copied its rows, and then
 reads the whole minibatch. The values are the same bytes whoever copied them, so the results do
@@ -25,7 +25,8 @@ Signals: Linux eventfd counters, one for each (sender, receiver) pair; a receive
 from each sender per step. A worker that stops early (every one of its configurations diverged)
 calls `leave`: it marks itself gone and gives every receiver counts it never runs out of, and the
 others copy its rows themselves from then on (each step's, if it left before copying them). A
-worker that fails is killed with the others by `cs231n.worker_processes`, so nobody waits forever.
+worker that fails is killed with the others by `cs231n_search.worker_processes`, so nobody waits
+forever.
 
 Linux only (eventfd; the workers are forked so that they inherit the buffers and the counters).
 """

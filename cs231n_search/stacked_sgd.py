@@ -19,7 +19,7 @@ one generator, `np.random.RandomState(seed)`, draws the rows once per step for a
 step costs one gather and two wide matrix products, X_batch @ W^T for the (B, K * C) scores and
 dscores @ X_batch for the (K * C, D) gradient, which run at several times the speed per column
 of K separate (D, C) products. (Worker processes of a search can share the gather too: see
-`cs231n/shared_minibatches.py` and the `gather` argument.)
+`cs231n_search/shared_minibatches.py` and the `gather` argument.)
 
 The rows of a configuration never mix with another's, and on OpenBLAS (one thread) a row or
 column of a matrix product does not depend on its neighbours, so configuration k ends with the
@@ -93,7 +93,7 @@ def train_stacked(
 ):
     """Train K softmax classifiers on shared minibatches; see the module docstring.
 
-    The caller validates the inputs (`cs231n.hyperparameter_search.grid_search` does).
+    The caller validates the inputs (`cs231n_search.hyperparameter_search.grid_search` does).
 
     Parameters
     ----------
@@ -120,8 +120,8 @@ def train_stacked(
     gather : callable or None
         Called as gather(X, idx, it, next_idx), it returns the (B, D) minibatch X[idx] of step
         it in dtype; next_idx are the rows of step it + 1 (None at the last step). E.g.
-        `cs231n.shared_minibatches.SharedMinibatches.gather`, which copies minibatches together
-        with other worker processes. None copies them here.
+        `cs231n_search.shared_minibatches.SharedMinibatches.gather`, which copies minibatches
+        together with other worker processes. None copies them here.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Command line: python -m cs231n.grade SUBMISSION [--out results.json] [--quick] [--data DIR].
+"""Command line: python -m cs231n_staff.grade SUBMISSION [--out FILE] [--quick] [--data DIR].
 
 Exit status: 0 when graded; 1 when the submission cannot be read (results.json then holds a
 score of 0 and the reason, for the student); 2 when the grader itself cannot score the saved
@@ -18,7 +18,7 @@ from .unpack import SubmissionError
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m cs231n.grade",
+        prog="python -m cs231n_staff.grade",
         description="Grade a Softmax exercise submission (a zip from collectSubmission.sh, or a "
         "folder) and write Gradescope's results.json.",
     )
@@ -42,11 +42,11 @@ def main(argv=None):
         )
     except SubmissionError as err:
         write_results(args.out, [], 0.0, [f"The submission could not be graded: {err}"])
-        print(f"cs231n.grade: {err}", file=sys.stderr)
+        print(f"cs231n_staff.grade: {err}", file=sys.stderr)
         return 1
     except FileNotFoundError as err:
         print(
-            f"cs231n.grade: cannot score the saved weights: {err}. Fetch CIFAR-10 with "
+            f"cs231n_staff.grade: cannot score the saved weights: {err}. Fetch CIFAR-10 with "
             f"{FETCH_COMMAND}, point --data at it, or pass --quick to leave those tests out.",
             file=sys.stderr,
         )

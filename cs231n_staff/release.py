@@ -1,4 +1,4 @@
-"""Build the student release from this solution: `python -m cs231n.release [DEST]`.
+"""Build the student release from this solution: `python -m cs231n_staff.release [DEST]`.
 
 DEST defaults to dist/assignment1-softmax (`make release`). The release is every file git tracks
 in this repository, except what students must not get, transformed so that the two never drift
@@ -30,7 +30,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cs231n.grade.notebook import MARKER
+from cs231n_staff.grade.notebook import MARKER
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DEST = REPO / "dist" / "assignment1-softmax"
@@ -44,8 +44,8 @@ EXCLUDED = (
     "benchmarks/",
     ".ci/",
     "docs/",
-    "cs231n/grade/",
-    "cs231n/release.py",
+    "cs231n_staff/",
+    "cs231n_search/",
     "Makefile",
     "README.md",
 )
@@ -234,14 +234,14 @@ def build_release(dest=DEFAULT_DEST, repo=REPO):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m cs231n.release", description=__doc__.split("\n")[0]
+        prog="python -m cs231n_staff.release", description=__doc__.split("\n")[0]
     )
     parser.add_argument("dest", nargs="?", default=str(DEFAULT_DEST), help="default: %(default)s")
     args = parser.parse_args(argv)
     try:
         files = build_release(args.dest)
     except ReleaseError as err:
-        print(f"cs231n.release: {err}", file=sys.stderr)
+        print(f"cs231n_staff.release: {err}", file=sys.stderr)
         return 1
     print(f"wrote {len(files)} files to {os.path.relpath(args.dest)}")
     return 0

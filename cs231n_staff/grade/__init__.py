@@ -1,4 +1,4 @@
-"""An autograder for the Softmax exercise: `python -m cs231n.grade SUBMISSION [--out results.json]`.
+"""An autograder for the Softmax exercise: `python -m cs231n_staff.grade SUBMISSION [--out FILE]`.
 
 SUBMISSION is the `a1_code_submission.zip` written by collectSubmission.sh, or a folder laid
 out like this repository. The grader
