@@ -3,7 +3,8 @@
 The stacked search (`cs231n_search/hyperparameter_search.py`) deals its configurations to forked
 worker processes that draw the same minibatches (the same seed). Copying a minibatch out of X,
 B random rows into a (B, D) array, is memory-bound and costs a worker about as much as
-the two matrix products of GATHER_COLUMNS weight columns. Instead of every worker copying all B rows, the
+the two matrix products of GATHER_COLUMNS weight columns. Instead of every worker copying all B
+rows, the
 workers share one copy: worker w copies rows start_w .. stop_w - 1 of each minibatch into a
 buffer in shared memory, tells the others, waits until each of them has copied its rows, and then
 reads the whole minibatch. The values are the same bytes whoever copied them, so the results do
