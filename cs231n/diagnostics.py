@@ -153,7 +153,9 @@ def scale_of(received, expected):
     if norm == 0.0:
         return None
     k = float(np.sum(received * expected)) / norm
-    return k if grad_error(received, k * expected) < MATCH_TOL else None
+    if abs(k - 1.0) <= MATCH_TOL or not grad_error(received, k * expected) < MATCH_TOL:
+        return None
+    return k
 
 
 def diagnose_grad(parts, received):

@@ -15,9 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cs231n import diagnostics as dg
 from cs231n_staff.grade import code_tests, grade
 from cs231n_staff.grade import problems as pb
 from cs231n_staff.grade.notebook import answers, grade_notebook
+from cs231n_staff.grade.reference import softmax_loss
 from cs231n_staff.grade.results import TestResult as Result
 from cs231n_staff.grade.results import results_json, summary
 from cs231n_staff.grade.sandbox import Limits, run_task
@@ -30,7 +32,7 @@ from cs231n_staff.grade.unpack import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-FAST_LIMITS = Limits(cpu_seconds=1, wall_seconds=20, memory_bytes=1 * 2**30, file_bytes=2**20)
+FAST_LIMITS = Limits(cpu_seconds=1, wall_seconds=20, memory_bytes=1 * 2**30, file_bytes=8 * 2**20)
 
 # A tiny correct submission written for these tests (not the repository's solution), so that the
 # sandbox tests do not depend on the files under test elsewhere.
@@ -175,21 +177,23 @@ def tiny_problem():
     return pb.random_problem(np.random.default_rng(0), 5, 7, 3, np.float64, 0.1, 0.5)
 
 
-def run_loss(tmp_path, softmax_text, problem, limits=FAST_LIMITS):
+def run_loss(tmp_path, softmax_text, problem, limits=FAST_LIMITS, with_submission=False):
     folder = write_submission(tmp_path / "sub", softmax=softmax_text)
     (tmp_path / "work").mkdir()
     submission = read_submission(folder, tmp_path / "work")
     args = {"function": "softmax_loss_vectorized", "count": 1}
-    return run_task(submission, "loss", args, problem.arrays(0), limits)
+    reply = run_task(submission, "loss", args, problem.arrays(0), limits)
+    return (reply, submission) if with_submission else reply
 
 
 def test_sandbox_returns_what_the_submission_computed(tmp_path, tiny_problem):
     reply = run_loss(tmp_path, TINY_SOFTMAX, tiny_problem)
     assert reply.ok, reply.problem
     entry = reply.data["problems"][0]
-    assert entry["error"] is None and entry["mutated"] == []
-    assert pb.loss_ok(tiny_problem, entry["loss"])
-    assert pb.grad_ok(tiny_problem, reply.arrays["dW0"])
+    assert entry["error"] is None
+    assert code_tests.mutated_inputs(tiny_problem, 0, reply.arrays) == []
+    assert tiny_problem.loss_ok(entry["loss"])
+    assert tiny_problem.grad_ok(reply.arrays["dW0"])
 
 
 def test_sandbox_cannot_import_the_reference_or_the_grader(tmp_path, tiny_problem):
@@ -214,8 +218,11 @@ def test_sandbox_cannot_import_the_reference_or_the_grader(tmp_path, tiny_proble
         ("    import os\n    os._exit(3)\n", "exit code 3 before the test finished"),
         ("    import sys\n    sys.exit(4)\n", "the code called sys.exit(4)"),
         ("    return bytearray(2**33)\n", "MemoryError"),  # 8 GiB: beyond the memory limit
-        ("    print('x' * 2**21)\n", "printed or wrote more than the grader's limit"),
-        ("    raise KeyError('oops')\n", "KeyError: 'oops' (at cs231n/classifiers/softmax.py"),
+        ("    print('x' * 2**24)\n", "printed or wrote more than the grader's limit"),
+        (
+            "    raise KeyError('oops')\n",
+            "KeyError: 'oops' (at cs231n/classifiers/softmax.py, line 9: raise KeyError('oops'))",
+        ),
         ("    return 1.0\n", "returned float; expected a pair (loss, dW)"),
     ],
     ids=["loop", "os_exit", "sys_exit", "allocation", "flood", "exception", "bad_return"],
@@ -226,8 +233,12 @@ def test_sandbox_turns_misbehaviour_into_a_message(tmp_path, tiny_problem, body,
         "def softmax_loss_vectorized(W, X, y, reg):\n" + body,
     )
     assert text != TINY_SOFTMAX
-    reply = run_loss(tmp_path, text, tiny_problem)
-    message = reply.problem if not reply.ok else json.dumps(reply.data)
+    reply, submission = run_loss(tmp_path, text, tiny_problem, with_submission=True)
+    message = code_tests.not_run(reply, submission)
+    if message is None:
+        entry = reply.data["problems"][0]
+        message = code_tests.error_line(entry["error"], submission) if entry["error"] else ""
+        message += entry["problem"] or ""
     assert expected in message
 
 
@@ -238,7 +249,7 @@ def test_printed_noise_and_a_fake_reply_do_not_confuse_the_grader(tmp_path, tiny
         "    print('reply.json', file=sys.stderr)\n",
     )
     reply = run_loss(tmp_path, noisy, tiny_problem)
-    assert reply.ok and pb.loss_ok(tiny_problem, reply.data["problems"][0]["loss"])
+    assert reply.ok and tiny_problem.loss_ok(reply.data["problems"][0]["loss"])
 
 
 def test_a_failing_test_costs_only_that_test(tmp_path):
@@ -266,18 +277,49 @@ def test_import_error_is_reported_on_every_code_test(tmp_path):
 # --- hidden problems and diagnoses ------------------------------------------------------------
 
 
-def test_problems_are_the_same_every_run_and_cover_the_cases():
-    first, second = pb.loss_problems(), pb.loss_problems()
+def test_problems_are_the_same_for_a_seed_and_cover_the_cases():
+    first, second = pb.loss_problems(7), pb.loss_problems(7)
     for a, b in zip(first, second):
         assert np.array_equal(a.W, b.W) and np.array_equal(a.X, b.X) and a.reg == b.reg
+    assert not np.array_equal(first[0].W, pb.loss_problems(8)[0].W)
     assert {p.dtype for p in first} == {np.dtype(np.float64), np.dtype(np.float32)}
     assert {p.reg > 0 for p in first} == {True, False}
     assert any(p.large_scores for p in first)
     for p in first:
-        assert np.isfinite(p.loss) and p.loss > 0
+        assert np.isfinite(p.parts.loss) and p.parts.loss > 0
         if p.large_scores:  # scores beyond exp's range in the dtype: a max-shift is needed
             limit = np.log(np.finfo(p.dtype).max)
             assert np.abs(p.X.astype(float) @ p.W.astype(float)).max() > limit
+
+
+def test_seed_depends_on_the_secret_and_the_submission(tmp_path):
+    one, two = tmp_path / "a.py", tmp_path / "b.py"
+    one.write_text("x = 1\n")
+    two.write_text("x = 2\n")
+    digest = pb.submission_digest([one, None])
+    assert digest == pb.submission_digest([one, None])  # the path does not matter, the bytes do
+    assert digest != pb.submission_digest([two, None])
+    seeds = {pb.submission_seed(s, d) for s in (b"k1", b"k2") for d in (digest, "0" * 64)}
+    assert len(seeds) == 4
+    assert pb.grader_secret({"CS231N_GRADER_SECRET": "s3"}) == (b"s3", None)
+    assert pb.grader_secret({})[1] == pb.SECRET_NOTE
+
+
+def test_reference_loss_matches_centered_differences():
+    """The grader's own reference, against an independent oracle: numerical derivatives."""
+    problem = pb.loss_problems(3)[2]
+    W, X, y, reg = problem.W, problem.X, problem.y, problem.reg
+    loss, dW = softmax_loss(W, X, y, reg)
+    h = 1e-6
+    for i, j in [(0, 0), (5, 2), (19, 3)]:
+        step = np.zeros_like(W)
+        step[i, j] = h
+        numerical = softmax_loss(W + step, X, y, reg)[0] - softmax_loss(W - step, X, y, reg)[0]
+        assert abs(numerical / (2 * h) - dW[i, j]) < 1e-7
+    # and against the definition, row by row, on a tiny case: -log(exp(s_y) / sum exp(s))
+    scores = X @ W
+    direct = np.mean([np.log(np.exp(s).sum()) - s[c] for s, c in zip(scores, y)])
+    assert abs(loss - (direct + reg * np.sum(W * W))) < 1e-12
 
 
 @pytest.mark.parametrize(
@@ -285,29 +327,30 @@ def test_problems_are_the_same_every_run_and_cover_the_cases():
     [
         (lambda p, n: n * p.data_loss + p.reg_loss, "SUM over the N=8 examples"),
         (lambda p, n: p.data_loss, "reg * sum(W * W) is missing"),
-        (lambda p, n: 0.0, "starter's unfinished stub"),
+        (lambda p, n: 0.0, "unfinished starter code"),
     ],
 )
 def test_loss_diagnoses(mistake, hint):
-    problem = pb.loss_problems()[2]  # N=8, reg 0.3
+    problem = pb.loss_problems(0)[2]  # N=8, reg 0.3
     assert problem.X.shape[0] == 8 and problem.reg > 0
-    assert hint in pb.diagnose_loss(problem, mistake(problem, 8))
-    assert pb.diagnose_loss(problem, problem.loss) == ""
+    assert hint in dg.diagnose_loss(problem.parts, mistake(problem.parts, 8))
+    assert dg.diagnose_loss(problem.parts, problem.parts.loss) == ""
 
 
 @pytest.mark.parametrize(
     "mistake, hint",
     [
         (lambda p, n: -p.dW, "wrong sign"),
-        (lambda p, n: n * p.data_grad + 2 * p.reg * p.W, "N=8 times too large"),
-        (lambda p, n: p.data_grad + p.reg * p.W, "2 * reg * W"),
+        (lambda p, n: n * p.data_grad + p.reg_grad, "N=8 times too large"),
+        (lambda p, n: p.data_grad + p.reg_grad / 2, "2 * reg * W"),
         (lambda p, n: p.data_grad, "2 * reg * W is missing"),
+        (lambda p, n: 3 * p.dW, "3 times too large"),
     ],
 )
 def test_gradient_diagnoses(mistake, hint):
-    problem = pb.loss_problems()[2]
-    assert hint in pb.diagnose_grad(problem, mistake(problem, 8))
-    assert pb.diagnose_grad(problem, problem.dW) == ""
+    problem = pb.loss_problems(0)[2]
+    assert hint in dg.diagnose_grad(problem.parts, mistake(problem.parts, 8))
+    assert dg.diagnose_grad(problem.parts, problem.parts.dW) == ""
 
 
 # --- the notebook -----------------------------------------------------------------------------
@@ -437,28 +480,28 @@ def test_cli_refuses_to_score_weights_without_cifar10(tmp_path):
 
 
 def test_train_problem_separates_good_sgd_from_common_mistakes():
-    """The training test's thresholds, checked with plain numpy SGD (the grader's settings)."""
-    X, y = code_tests.train_problem()
+    """The training test's thresholds, checked with plain numpy SGD (the grader's settings):
+    right SGD fits the held-out data, the two common mistakes do not."""
+    X, y, X_heldout, y_heldout = pb.train_problem(11)
     settings = code_tests.TRAIN
+    target = dg.TRAIN_FINAL_FRACTION * np.log(4)
 
     def sgd(step_scale, labels_follow):
-        rng = np.random.RandomState(settings["seed"])
+        rng = np.random.RandomState(5)
         W = 0.001 * rng.randn(X.shape[1], 4)
-        history = []
         for _ in range(settings["num_iters"]):
             idx = rng.choice(len(X), settings["batch_size"])
             labels = y[idx] if labels_follow else y[rng.choice(len(X), settings["batch_size"])]
-            try:
-                loss, grad = pb.softmax_loss_vectorized(W, X[idx], labels, settings["reg"])
-            except ValueError:  # the reference refuses a result that overflowed: diverged
-                return np.array(history + [np.inf])
-            history.append(loss)
-            W = W - step_scale * grad
-        return np.array(history)
+            with np.errstate(all="ignore"):
+                W = W - step_scale * softmax_loss(W, X[idx], labels, settings["reg"])[1]
+        with np.errstate(all="ignore"):
+            return softmax_loss(W, X_heldout, y_heldout, 0.0)[0], code_tests.accuracy(
+                W, X_heldout, y_heldout
+            )
 
-    target = code_tests.TRAIN_FINAL_FRACTION * np.log(4)
-    good = sgd(settings["learning_rate"], True)
-    assert abs(good[0] - np.log(4)) < code_tests.TRAIN_FIRST_LOSS_TOL
-    assert good[-code_tests.TRAIN_TAIL :].mean() < target / 2
-    assert sgd(settings["learning_rate"], False)[-code_tests.TRAIN_TAIL :].mean() > 2 * target
-    assert sgd(1.0, True)[-code_tests.TRAIN_TAIL :].mean() > 100 * target  # no learning rate
+    loss, acc = sgd(settings["learning_rate"], True)
+    assert loss < target / 2 and acc >= code_tests.TRAIN_MIN_ACCURACY
+    loss, acc = sgd(settings["learning_rate"], False)
+    assert loss > target and acc < code_tests.TRAIN_MIN_ACCURACY
+    loss, acc = sgd(1.0, True)  # no learning rate
+    assert not loss < target

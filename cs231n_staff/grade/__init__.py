@@ -6,14 +6,15 @@ out like this repository. The grader
 1. copies the files it grades out of the submission safely (`unpack`),
 2. runs the submitted `softmax.py` and `linear_classifier.py`, one test at a time, in a separate
    process with CPU, memory, output and wall-clock limits (`sandbox`, `worker`), on hidden
-   problems drawn from a fixed seed (`problems`), and compares what they return with this
-   repository's reference solution, evaluated in the grader's own process (`code_tests`),
+   problems drawn per submission from the staff secret CS231N_GRADER_SECRET (`problems`), and
+   judges the values they return against the grader's own reference, in the grader's own
+   process (`code_tests`, `reference`),
 3. scores the exported weights on CIFAR-10 (`weights`) and checks the worksheet (`notebook`),
+   whose printed accuracies must agree with those weights,
 4. writes Gradescope's results.json and prints a summary (`results`).
 
-The same submission always gets the same score, except for the speed test, which times code
-and is lenient about it (the best of several measurements, and several attempts). POINTS
-lists what each test is worth, 100 in all.
+The same submission always gets the same score under the same secret. POINTS lists what each
+test is worth, 100 in all; docs/grading.md describes every test.
 """
 
 import tempfile
@@ -21,10 +22,10 @@ import time
 
 from cs231n.datasets import CIFAR10_DIR
 
-from . import code_tests, notebook, weights
+from . import code_tests, notebook, problems, weights
 from .results import TestResult
 from .sandbox import Limits
-from .unpack import SAVED, read_submission
+from .unpack import LINEAR_CLASSIFIER, SAVED, SOFTMAX, read_submission
 
 POINTS = {
     "naive_loss": 10,
@@ -32,23 +33,25 @@ POINTS = {
     "numgrad": 5,
     "vec_loss": 10,
     "vec_grad": 10,
-    "large": 5,
     "mutation": 5,
-    "speed": 5,
+    "loops": 5,
+    "large": 0,
     "history": 5,
-    "lowers": 10,
+    "lowers": 15,
     "predict": 5,
     SAVED[0]: 5,
     SAVED[1]: 5,
     "errors": 5,
     "answers": 5,
 }
-GROUPS = ("losses", "numgrad", "speed", "train", "predict", "weights", "notebook")
+GROUPS = ("losses", "numgrad", "train", "predict", "weights", "notebook")
 DATA_GROUPS = ("weights",)
 DEFAULT_LIMITS = Limits()
 
 
-def grade(source, groups=GROUPS, cifar10_dir=CIFAR10_DIR, splits=None, limits=DEFAULT_LIMITS):
+def grade(
+    source, groups=GROUPS, cifar10_dir=CIFAR10_DIR, splits=None, limits=DEFAULT_LIMITS, secret=None
+):
     """Grade a submission; return (list of TestResult, notes).
 
     Parameters
@@ -63,6 +66,8 @@ def grade(source, groups=GROUPS, cifar10_dir=CIFAR10_DIR, splits=None, limits=DE
         Already loaded `weights.load_splits(...)`, to share between gradings.
     limits : sandbox.Limits
         Resource limits of each test's process.
+    secret : bytes or None
+        The staff secret the hidden problems derive from (None: $CS231N_GRADER_SECRET).
 
     Raises
     ------
@@ -79,22 +84,28 @@ def grade(source, groups=GROUPS, cifar10_dir=CIFAR10_DIR, splits=None, limits=DE
         submission = read_submission(source, workdir)
         if submission.missing:
             notes.append("not in the submission: " + ", ".join(submission.missing))
+        if secret is None:
+            secret, note = problems.grader_secret()
+            notes += [note] if note else []
+        digest = problems.submission_digest(
+            submission.path(n) for n in (SOFTMAX, LINEAR_CLASSIFIER)
+        )
+        seed = problems.submission_seed(secret, digest)
         if "weights" in groups and splits is None and any(submission.path(n) for n in SAVED):
             splits = weights.load_splits(cifar10_dir)  # first: without data, fail fast
+        accuracies = weights.accuracies(submission, splits) if "weights" in groups else None
         if "losses" in groups:
-            results += code_tests.grade_losses(submission, limits, POINTS)
+            results += code_tests.grade_losses(submission, limits, POINTS, seed)
         if "numgrad" in groups:
-            results.append(code_tests.grade_numgrad(submission, limits, POINTS["numgrad"]))
-        if "speed" in groups:
-            results.append(code_tests.grade_speed(submission, limits, POINTS["speed"]))
+            results.append(code_tests.grade_numgrad(submission, limits, POINTS["numgrad"], seed))
         if "train" in groups:
-            results += code_tests.grade_train(submission, limits, POINTS)
+            results += code_tests.grade_train(submission, limits, POINTS, seed)
         if "predict" in groups:
-            results.append(code_tests.grade_predict(submission, limits, POINTS["predict"]))
+            results.append(code_tests.grade_predict(submission, limits, POINTS["predict"], seed))
         if "weights" in groups:
-            results += weights.grade_weights(submission, splits, POINTS)
+            results += weights.grade_weights(submission, accuracies, POINTS)
         if "notebook" in groups:
-            results += notebook.grade_notebook(submission, POINTS)
+            results += notebook.grade_notebook(submission, POINTS, accuracies)
     return results, notes
 
 

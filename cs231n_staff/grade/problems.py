@@ -35,7 +35,7 @@ ORDINARY_SHAPES = [
     (1, 4, 3, np.float64, 0.0, 0.5),
     (8, 20, 4, np.float64, 0.0, 0.5),
     (8, 20, 4, np.float64, 0.3, 0.5),
-    (40, 3073, 10, np.float64, 2.5e-2, 1e-2),
+    (10, 3073, 10, np.float64, 2.5e-2, 1e-2),
     (25, 60, 10, np.float32, 0.0, 0.2),
     (25, 60, 10, np.float32, 0.7, 0.2),
 ]
@@ -87,10 +87,9 @@ def grader_secret(environ=os.environ):
 
 
 def submission_digest(paths):
-    """SHA-256 (hex) of the given files' names and contents, in order; missing ones count empty."""
+    """SHA-256 (hex) of the given files' contents, in order; a missing file (None) counts empty."""
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(str(len(str(path))).encode() + b":")
         data = b""
         if path is not None:
             with open(path, "rb") as f:

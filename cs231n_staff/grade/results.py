@@ -81,3 +81,19 @@ def summary(results, notes=()):
     lines.append(f"{total:6.2f} / {possible:<3g} total")
     lines.extend(notes)
     return "\n".join(lines)
+
+
+MAX_TEXT = 160
+
+
+def clean_text(text, limit=MAX_TEXT):
+    """One short, printable line of untrusted `text` (e.g. from the student's process): its first
+    line, without control characters, every token holding a '/' or a '\\' (a path) replaced by
+    <path>, cut to `limit` characters. Linear time; no regular expression."""
+    if not isinstance(text, str):
+        return ""
+    first = text[: 4 * limit].strip().split("\n", 1)[0] if text.strip() else ""
+    printable = "".join(ch if ch.isprintable() else " " for ch in first)
+    words = ["<path>" if ("/" in w or "\\" in w) else w for w in printable.split(" ")]
+    line = " ".join(words).strip()
+    return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .npyfile import load_npz
 from .unpack import LINEAR_CLASSIFIER, SOFTMAX
 
 WORKER = Path(__file__).resolve().parent / "worker.py"
@@ -156,8 +157,7 @@ def read_reply(task_dir):
         data = json.loads(reply_json.read_text(encoding="utf-8"))
         arrays = {}
         if reply_npz.exists():
-            with np.load(reply_npz, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in npz.files}
+            arrays = load_npz(reply_npz, MAX_REPLY_BYTES)  # headers validated before allocating
     except (OSError, ValueError, UnicodeDecodeError, EOFError):
         return None
     return (data, arrays) if isinstance(data, dict) else None

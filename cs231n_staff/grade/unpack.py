@@ -1,7 +1,10 @@
 """Read a submission safely: a zip from collectSubmission.sh, or a folder laid out the same way.
 
 Nothing in a submission is trusted. A zip is extracted member by member into a fresh folder:
-a member whose name is absolute, contains `..`, or is a symbolic link is refused, and so is a zip
+a member whose name is absolute, contains `..`, is a symbolic link, is nested deeper than
+`MAX_DEPTH` folders or has a name longer than `MAX_NAME_BYTES` (a part) or `MAX_PATH_BYTES` (the
+whole) is refused, and so is a member that clashes with another (a file `zz` and a folder `zz/`),
+and so is a zip
 with more than `MAX_FILES` members or more than `MAX_TOTAL_BYTES` bytes once extracted (counted
 while decompressing, not read from the zip's headers, which can lie). From the extracted tree, or
 from a submitted folder, only the files the grader needs are taken (`SUBMISSION_FILES`), each a
@@ -20,6 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 MAX_FILES = 5000
+MAX_DEPTH = 32
+MAX_NAME_BYTES = 255
+MAX_PATH_BYTES = 1024
 MAX_TOTAL_BYTES = 300 * 2**20
 MAX_FILE_BYTES = 100 * 2**20
 CHUNK_BYTES = 2**20
@@ -55,12 +61,20 @@ def member_error(info):
     name = info.filename
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if name.startswith(("/", "\\")) or (parts and ":" in parts[0]):
-        return f"absolute path {name!r}"
+        return f"absolute path {name[:80]!r}"
     if ".." in parts:
-        return f"path {name!r} leaves the submission folder (it contains '..')"
+        return f"path {name[:80]!r} leaves the submission folder (it contains '..')"
+    if len(parts) > MAX_DEPTH:
+        return f"a path {len(parts)} folders deep (at most {MAX_DEPTH})"
+    if len(name.encode("utf-8", "replace")) > MAX_PATH_BYTES or any(
+        len(part.encode("utf-8", "replace")) > MAX_NAME_BYTES for part in parts
+    ):
+        return f"a name longer than {MAX_NAME_BYTES} bytes, or a path longer than {MAX_PATH_BYTES}"
+    if "\x00" in name:
+        return "a name holding a NUL character"
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
-        return f"symbolic link {name!r}"
+        return f"symbolic link {name[:80]!r}"
     return None
 
 
@@ -84,26 +98,39 @@ def extract_zip(zip_path, dest):
                 raise SubmissionError(f"{zip_path}: refused {problem}")
             target = dest.joinpath(*PurePosixPath(info.filename.replace("\\", "/")).parts)
             if target != dest and dest not in target.parents:
-                raise SubmissionError(f"{zip_path}: refused path {info.filename!r}")
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
+                raise SubmissionError(f"{zip_path}: refused path {info.filename[:80]!r}")
             try:
-                with archive.open(info) as src, open(target, "xb") as out:
-                    while chunk := src.read(CHUNK_BYTES):
-                        total += len(chunk)
-                        if total > MAX_TOTAL_BYTES:
-                            raise SubmissionError(
-                                f"{zip_path} extracts to more than {MAX_TOTAL_BYTES:,} bytes"
-                            )
-                        out.write(chunk)
-            except FileExistsError:
-                raise SubmissionError(f"{zip_path}: {info.filename!r} appears twice") from None
-            except (zipfile.BadZipFile, RuntimeError, OSError, EOFError) as err:
+                total = extract_member(archive, info, target, total)
+            except SubmissionError as err:
+                raise SubmissionError(f"{zip_path}: {err}") from None
+            except (OSError, ValueError, RecursionError) as err:
                 raise SubmissionError(
-                    f"{zip_path}: cannot extract {info.filename!r} ({err})"
+                    f"{zip_path}: cannot extract {info.filename[:80]!r}: it clashes with another "
+                    f"member (a file and a folder of one name?) or cannot be created here "
+                    f"({type(err).__name__})"
                 ) from None
+
+
+def extract_member(archive, info, target, total):
+    """Write one member to `target`; return the running total of extracted bytes."""
+    if info.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        return total
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with archive.open(info) as src, open(target, "xb") as out:
+            while chunk := src.read(CHUNK_BYTES):
+                total += len(chunk)
+                if total > MAX_TOTAL_BYTES:
+                    raise SubmissionError(
+                        f"the zip extracts to more than {MAX_TOTAL_BYTES:,} bytes"
+                    )
+                out.write(chunk)
+    except FileExistsError:
+        raise SubmissionError(f"{info.filename[:80]!r} appears twice") from None
+    except (zipfile.BadZipFile, RuntimeError, EOFError, NotImplementedError) as err:
+        raise SubmissionError(f"cannot extract {info.filename[:80]!r} ({err})") from None
+    return total
 
 
 def find_root(tree):

@@ -8,6 +8,10 @@ bias column appended) on the validation split, images 49,000 to 49,999 of the tr
 accuracy on the first 1,000 test images is reported too. The thresholds are the worksheet's:
 validation accuracy above 0.33 for softmax.npy and above 0.36 for best_softmax.npy.
 
+Each file's .npy header is validated (`npyfile`: dtype, shape, size against the bytes present)
+before anything is allocated or unpickled. The accuracies are computed once (`accuracies`) and
+also serve the notebook test, which checks that the worksheet printed them.
+
 CIFAR-10 must be available to the grader: `load_splits` raises FileNotFoundError without it, and
 the command line refuses to grade (or, with --quick, leaves these tests out) rather than give a
 score that is not the student's.
@@ -19,8 +23,9 @@ from cs231n.classifiers.linear_classifier import load_weights
 from cs231n.data_utils import load_CIFAR10, preprocess_CIFAR10
 from cs231n.datasets.fetch import missing_files
 
+from . import npyfile
 from .results import TestResult
-from .unpack import SAVED
+from .unpack import MAX_FILE_BYTES, SAVED
 
 THRESHOLDS = {SAVED[0]: 0.33, SAVED[1]: 0.36}
 
@@ -38,41 +43,61 @@ def accuracy(W, X, y):
     return float(np.mean(np.argmax(X @ W, axis=1) == y))
 
 
-def grade_weights(submission, splits, points):
-    """One test per saved file: validation accuracy above the worksheet's threshold."""
+def read_weights(path):
+    """W from a submitted weights file, its header validated first; ValueError says what is
+    wrong."""
+    with open(path, "rb") as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    npyfile.read_npy_bytes(data, MAX_FILE_BYTES, allow_object=True)
+    return load_weights(path)
+
+
+def score(name, path, splits):
+    """{"val", "test"} accuracies of the weights file at `path`, or {"error": one line}."""
+    if path is None:
+        return {
+            "error": f"{name} is not in the submission: run the worksheet's cell that "
+            "saves it, then collect the submission again"
+        }
+    try:
+        W = read_weights(path)
+    except (ValueError, OSError, RecursionError, MemoryError) as err:
+        return {"error": f"{name} could not be loaded: {str(err)[:200]}"}
+    expected = (splits["X_val"].shape[1], 10)
+    if W.shape != expected:
+        return {
+            "error": f"{name} holds W of shape {W.shape}; expected {expected} "
+            "(3072 pixels and the bias, 10 classes)"
+        }
+    if not np.all(np.isfinite(W)):
+        return {"error": f"{name} holds NaN or inf weights: that training run diverged"}
+    return {
+        "val": accuracy(W, splits["X_val"], splits["y_val"]),
+        "test": accuracy(W, splits["X_test"], splits["y_test"]),
+    }
+
+
+def accuracies(submission, splits):
+    """{name: {"val", "test"} or {"error"}} for each weights file of SAVED."""
+    return {name: score(name, submission.path(name), splits) for name in SAVED}
+
+
+def grade_weights(submission, scores, points):
+    """One test per saved file: validation accuracy above the worksheet's threshold.
+
+    `scores` is `accuracies(submission, splits)`.
+    """
     tests = []
     for name, threshold in THRESHOLDS.items():
         test = TestResult(f"{name}: validation accuracy > {threshold:g}", points[name])
         tests.append(test)
-        path = submission.path(name)
-        if path is None:
-            test.award(
-                0,
-                f"{name} is not in the submission: run the worksheet's cell that "
-                "saves it, then collect the submission again",
-            )
+        result = scores[name]
+        if "error" in result:
+            test.award(0, result["error"])
             continue
-        try:
-            W = load_weights(path)
-        except (ValueError, OSError) as err:
-            test.award(0, f"{name} could not be loaded: {err}")
-            continue
-        expected = (splits["X_val"].shape[1], 10)
-        if W.shape != expected:
-            test.award(
-                0,
-                f"{name} holds W of shape {W.shape}; expected {expected} "
-                "(3072 pixels and the bias, 10 classes)",
-            )
-            continue
-        if not np.all(np.isfinite(W)):
-            test.award(0, f"{name} holds NaN or inf weights: that training run diverged")
-            continue
-        val = accuracy(W, splits["X_val"], splits["y_val"])
-        test_acc = accuracy(W, splits["X_test"], splits["y_test"])
         line = (
-            f"validation accuracy {val:.3f} (expected > {threshold:g}); "
-            f"test accuracy {test_acc:.3f}"
+            f"validation accuracy {result['val']:.3f} (expected > {threshold:g}); "
+            f"test accuracy {result['test']:.3f}"
         )
-        test.award(1.0 if val > threshold else 0.0, line)
+        test.award(1.0 if result["val"] > threshold else 0.0, line)
     return tests

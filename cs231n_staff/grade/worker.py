@@ -3,10 +3,13 @@
 Run as `python -I -S worker.py` in a task folder holding `request.json` ({"task", "args",
 "site"}), `inputs.npz` and the starter-shaped `cs231n` package with the submitted files. It
 writes its answer to `reply.json` and `reply.npz`, and only when the task is done; every call
-into the submitted code is wrapped so that an exception, or a SystemExit, becomes a message in
-the reply. This file imports nothing but the standard library, numpy and the submitted package,
-and knows nothing of the reference solution: it computes nothing the grader scores, it only
-reports what the submitted code returned.
+into the submitted code is wrapped so that an exception, or a SystemExit, becomes an error
+record in the reply (its type, its message and where in the submitted files it was raised; the
+grader shortens and cleans it). This file imports nothing but the standard library, numpy and
+the submitted package, and knows nothing of the reference solution. It judges nothing: it only
+reports what the submitted code returned (losses, gradients, the arrays it was given as they
+are after each call, the trained W, the predicted labels), and the grader computes every
+verdict from those values against its own reference.
 
 Shapes: N examples, D features, C classes; W (D, C), X (N, D), y (N,).
 """
@@ -15,7 +18,6 @@ import errno
 import json
 import os
 import sys
-import time
 import traceback
 import warnings
 
@@ -29,31 +31,37 @@ import numpy as np  # noqa: E402
 
 
 def where_in_submission(err):
-    """`file:line: code` of the deepest frame of the traceback inside the submitted package."""
+    """(file, line) of the deepest frame of the traceback inside the submitted package."""
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
         path = os.path.abspath(frame.filename)
         if path.startswith(os.path.join(TASK_DIR, "cs231n")):
-            name = os.path.relpath(path, TASK_DIR)
-            return f" (at {name}, line {frame.lineno}: {(frame.line or '').strip()})"
-    return ""
+            return os.path.relpath(path, TASK_DIR), frame.lineno
+    return None, None
 
 
 def describe_error(err):
+    """The error record of an exception: {"type", "message", "file", "line"}."""
     if isinstance(err, OSError) and err.errno == errno.EFBIG:
-        return f"the code printed or wrote more than the grader's limit{where_in_submission(err)}"
-    if isinstance(err, SystemExit):
-        return f"the code called sys.exit({err.code!r}){where_in_submission(err)}"
-    text = str(err).strip().splitlines()
-    message = text[0][:300] if text else ""
-    return f"{type(err).__name__}: {message}{where_in_submission(err)}"
+        kind, message = "OutputLimit", "the code printed or wrote more than the grader's limit"
+    elif isinstance(err, SystemExit):
+        kind, message = "SystemExit", f"the code called sys.exit({str(err.code)[:40]})"
+    else:
+        kind, message = type(err).__name__, str(err)[:2000]
+    file, line = where_in_submission(err)
+    return {"type": kind, "message": message, "file": file, "line": line}
 
 
 def call(function, *args, **kwargs):
-    """(result, None) or (None, error message); catches everything, SystemExit included."""
+    """(result, None) or (None, error record); catches everything, SystemExit included."""
     try:
         return function(*args, **kwargs), None
     except BaseException as err:  # noqa: BLE001 - the submission may raise anything
         return None, describe_error(err)
+
+
+def problem_record(message):
+    """An error record for a result of the wrong kind (not an exception)."""
+    return {"type": None, "message": message, "file": None, "line": None}
 
 
 def as_float(value):
@@ -73,8 +81,8 @@ def type_name(value):
     return type(value).__name__
 
 
-def unpack_loss_result(result, W):
-    """Check that `result` is (loss, dW) with dW shaped like W; return (loss, dW, problem)."""
+def unpack_loss_result(result, shape):
+    """Check that `result` is (loss, dW) with dW of `shape`; return (loss, dW, problem)."""
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         return None, None, f"returned {type_name(result)}; expected a pair (loss, dW)"
     loss, dW = result
@@ -85,8 +93,8 @@ def unpack_loss_result(result, W):
         dW_array = np.array(dW, dtype=np.float64)
     except (TypeError, ValueError):
         return loss_value, None, f"returned dW of type {type_name(dW)}; expected an ndarray"
-    if dW_array.shape != W.shape:
-        return loss_value, None, f"returned dW of shape {dW_array.shape}; expected {W.shape}"
+    if dW_array.shape != tuple(shape):
+        return loss_value, None, f"returned dW of shape {dW_array.shape}; expected {tuple(shape)}"
     return loss_value, dW_array, None
 
 
@@ -97,27 +105,24 @@ def loss_function(name):
 
 
 def task_loss(args, inputs):
-    """Call the loss function `args["function"]` on every problem; report outputs and mutations."""
+    """Call the loss function `args["function"]` on every problem; report its outputs and the
+    inputs W, X, y as they are after the call (the grader compares them with its own copies)."""
     function, err = call(loss_function, args["function"])
     if err:
         return {"import_error": err}, {}
     problems, arrays = [], {}
     for k in range(args["count"]):
         W, X, y, reg = (inputs[f"{name}{k}"] for name in ("W", "X", "y", "reg"))
-        originals = [a.copy() for a in (W, X, y)]
+        shape = W.shape
         result, err = call(function, W, X, y, reg.item())
-        mutated = [
-            name
-            for name, a, o in zip("WXy", (W, X, y), originals)
-            if not np.array_equal(a, o, equal_nan=True)
-        ]
-        entry = {"error": err, "mutated": mutated, "loss": None, "problem": None}
+        for name, array in zip("WXy", (W, X, y)):
+            arrays[f"{name}_after{k}"] = array
+        entry = {"error": err, "loss": None, "problem": None}
         if err is None:
-            loss, dW, problem = unpack_loss_result(result, originals[0])
+            loss, dW, problem = unpack_loss_result(result, shape)
             entry.update(loss=loss, problem=problem)
             if dW is not None:
                 arrays[f"dW{k}"] = dW
-                entry["dW_dtype"] = str(np.asarray(result[1]).dtype)
         problems.append(entry)
     return {"problems": problems}, arrays
 
@@ -132,9 +137,9 @@ def task_numgrad(args, inputs):
     result, err = call(function, W.copy(), X, y, reg)
     if err:
         return {"error": err}, {}
-    loss, dW, problem = unpack_loss_result(result, W)
+    loss, dW, problem = unpack_loss_result(result, W.shape)
     if problem:
-        return {"error": problem}, {}
+        return {"error": problem_record(problem)}, {}
     plus, minus = [], []
     for i, j in args["indices"]:
         for step, out in ((h, plus), (-h, minus)):
@@ -143,9 +148,9 @@ def task_numgrad(args, inputs):
             result, err = call(function, shifted, X, y, reg)
             if err:
                 return {"error": err}, {}
-            value, _, problem = unpack_loss_result(result, W)
+            value, _, problem = unpack_loss_result(result, W.shape)
             if problem:
-                return {"error": problem}, {}
+                return {"error": problem_record(problem)}, {}
             out.append(value)
     rows, cols = np.array(args["indices"]).T
     return {"loss": loss}, {
@@ -153,32 +158,6 @@ def task_numgrad(args, inputs):
         "plus": np.array(plus),
         "minus": np.array(minus),
     }
-
-
-def task_speed(args, inputs):
-    """Time the naive and the vectorized loss, interleaved; the best of args["repeats"] each."""
-    naive, err = call(loss_function, "softmax_loss_naive")
-    vectorized, err2 = call(loss_function, "softmax_loss_vectorized")
-    if err or err2:
-        return {"import_error": err or err2}, {}
-    W, X, y, reg = inputs["W"], inputs["X"], inputs["y"], inputs["reg"].item()
-    times = {"naive": [], "vectorized": []}
-    outputs = {}
-    for _ in range(args["repeats"]):
-        for name, function in (("naive", naive), ("vectorized", vectorized)):
-            start = time.perf_counter()
-            result, err = call(function, W, X, y, reg)
-            times[name].append(time.perf_counter() - start)
-            if err:
-                return {"error": f"{name}: {err}"}, {}
-            loss, dW, problem = unpack_loss_result(result, W)
-            if problem:
-                return {"error": f"{name}: {problem}"}, {}
-            outputs[name] = (loss, dW)
-    return {
-        "best": {name: min(t) for name, t in times.items()},
-        "loss": {name: outputs[name][0] for name in outputs},
-    }, {f"dW_{name}": outputs[name][1] for name in outputs}
 
 
 def oracle_softmax_loss(W, X, y, reg):
@@ -194,12 +173,15 @@ def oracle_softmax_loss(W, X, y, reg):
 
 
 def task_train(args, inputs):
-    """Train a subclass of the submitted LinearClassifier whose loss is `oracle_softmax_loss`."""
+    """Train a subclass of the submitted LinearClassifier whose loss is `oracle_softmax_loss`;
+    report the loss history it returned and its final weights self.W (the grader scores them)."""
     from cs231n.classifiers import linear_classifier
 
     base = getattr(linear_classifier, "LinearClassifier", None)
     if base is None:
-        return {"import_error": "linear_classifier.py defines no LinearClassifier"}, {}
+        return {
+            "import_error": problem_record("linear_classifier.py defines no LinearClassifier")
+        }, {}
 
     class OracleSoftmax(base):
         def loss(self, X_batch, y_batch, reg, W=None):
@@ -220,16 +202,23 @@ def task_train(args, inputs):
             verbose=False,
         )
     reply = {"error": err, "warnings": [f"{w.category.__name__}: {w.message}" for w in caught[:3]]}
-    if err is None:
-        reply["history_type"] = type_name(history)
-        try:
-            values = [as_float(v) for v in history]
-        except TypeError:
-            values = None
-        if values is not None and all(v is not None for v in values):
-            return reply, {"history": np.array(values, dtype=np.float64)}
+    if err is not None:
+        return reply, {}
+    arrays = {}
+    W = getattr(model, "W", None)
+    reply["W_type"] = type_name(W)
+    if isinstance(W, np.ndarray) and W.dtype.kind in "iuf":
+        arrays["W"] = W
+    reply["history_type"] = type_name(history)
+    try:
+        values = [as_float(v) for v in history]
+    except TypeError:
+        values = None
+    if values is not None and all(v is not None for v in values):
+        arrays["history"] = np.array(values, dtype=np.float64)
+    else:
         reply["history_problem"] = "it is not a sequence of numbers"
-    return reply, {}
+    return reply, arrays
 
 
 def task_predict(args, inputs):
@@ -240,7 +229,7 @@ def task_predict(args, inputs):
         linear_classifier, "LinearClassifier", None
     )
     if cls is None:
-        return {"import_error": "linear_classifier.py defines no Softmax"}, {}
+        return {"import_error": problem_record("linear_classifier.py defines no Softmax")}, {}
     model, err = call(cls)
     if err:
         return {"error": err}, {}
@@ -259,7 +248,6 @@ def task_predict(args, inputs):
 TASKS = {
     "loss": task_loss,
     "numgrad": task_numgrad,
-    "speed": task_speed,
     "train": task_train,
     "predict": task_predict,
 }
