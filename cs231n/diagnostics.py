@@ -240,7 +240,7 @@ def training_advice(first_loss, final_loss, diverged):
             "training diverged although the learning rate is small for this problem: check "
             "that the step is W -= learning_rate * grad (and the gradient check)"
         )
-    if final_loss > first_loss:
+    if final_loss > 1.5 * first_loss:
         return "the loss grew: check that the step is W -= learning_rate * grad"
     return (
         "check that each minibatch takes the labels of the SAME rows "

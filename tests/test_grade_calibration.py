@@ -2,6 +2,10 @@
 mistake, planted in a copy of the solution, loses points on the test meant to catch it, with a
 message that names the mistake.
 
+A course-style solution (tests/course_style.py: the official starter's pre-filled naive loss,
+a plain `probs = exp / sum` vectorized answer, the course's train and predict) must score full
+marks too, under any secret.
+
 Each mutant is a textual edit of one line (or a few) inside a solution block of softmax.py or
 linear_classifier.py. The edit asserts that its target text occurs exactly once, inside a
 solution block, so a mutant can never silently be the correct code. Each mutant is graded on the
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from course_style import write_course_style
 
 from cs231n.datasets import CIFAR10_DIR
 from cs231n.datasets.fetch import missing_files
@@ -25,11 +30,13 @@ from cs231n_staff.grade.unpack import LINEAR_CLASSIFIER, NOTEBOOK, SAVED, SOFTMA
 from cs231n_staff.release import block_lines
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET = b"calibration secret"
 HAVE_CIFAR10 = os.path.isdir(CIFAR10_DIR) and not missing_files(CIFAR10_DIR)
 
 
-def submission_zip(path):
-    """a1_code_submission.zip as collectSubmission.sh lays it out, from this repository."""
+def submission_zip(path, code_root=ROOT):
+    """a1_code_submission.zip as collectSubmission.sh lays it out, from this repository; the two
+    graded code files are taken from `code_root`."""
     members = [NOTEBOOK, *SAVED]
     members += sorted(
         p.relative_to(ROOT).as_posix()
@@ -38,7 +45,8 @@ def submission_zip(path):
     )
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in members:
-            archive.write(ROOT / name, name)
+            source = code_root if name in (SOFTMAX, LINEAR_CLASSIFIER) else ROOT
+            archive.write(source / name, name)
     return path
 
 
@@ -47,17 +55,36 @@ def repository_grade(tmp_path_factory):
     """The grade of this repository's own submission zip (the weights only with CIFAR-10)."""
     path = submission_zip(tmp_path_factory.mktemp("submission") / "a1_code_submission.zip")
     groups = [g for g in GROUPS if HAVE_CIFAR10 or g != "weights"]
-    results, notes = grade(path, groups=groups)
+    results, notes = grade(path, groups=groups, secret=SECRET)
     return results, notes
+
+
+def full_marks(results):
+    for result in results:
+        assert result.full, f"{result.name}: {result.lines}"
+    expected = sum(POINTS.values()) - (0 if HAVE_CIFAR10 else POINTS[SAVED[0]] + POINTS[SAVED[1]])
+    assert sum(r.score for r in results) == expected
+    assert sum(POINTS.values()) == 100
 
 
 def test_repository_submission_scores_full_marks(repository_grade):
     results, notes = repository_grade
     assert notes == []
-    for result in results:
-        assert result.full, f"{result.name}: {result.lines}"
-    expected = sum(POINTS.values()) - (0 if HAVE_CIFAR10 else POINTS[SAVED[0]] + POINTS[SAVED[1]])
-    assert sum(r.score for r in results) == expected
+    full_marks(results)
+
+
+@pytest.mark.parametrize("secret", [SECRET, b"another secret"])
+def test_course_style_solution_scores_full_marks(tmp_path, secret):
+    """The official starter's pre-filled naive loss and a plain vectorized answer (both inf on
+    huge scores): full marks, and a stability note that is true of that code."""
+    code = write_course_style(tmp_path / "course")
+    path = submission_zip(tmp_path / "a1_code_submission.zip", code_root=code)
+    groups = [g for g in GROUPS if HAVE_CIFAR10 or g != "weights"]
+    results, _ = grade(path, groups=groups, secret=secret)
+    full_marks(results)
+    note = next(r for r in results if r.name.startswith("both losses: very large scores"))
+    assert note.max_score == 0
+    assert all("underflows to 0 and log(0) = -inf" in line for line in note.lines), note.lines
 
 
 @pytest.mark.skipif(not HAVE_CIFAR10, reason=f"no CIFAR-10 at {CIFAR10_DIR}")
@@ -93,13 +120,13 @@ MUTANTS = [
         "times too large: divide it by N",
     ),
     Mutant(
-        "no max-shift before exp",
+        "no max-shift before exp (a 0-point note, true of that code)",
         SOFTMAX,
         "    scores -= np.max(scores, axis=1, keepdims=True)",
         "    pass",
         "losses",
-        "both losses: large scores (numerical stability)",
-        "subtract each row's largest score",
+        "both losses: very large scores (numerical stability; a note, not graded)",
+        "Subtract each row's largest score",
     ),
     Mutant(
         "regularization gradient reg * W",
@@ -144,7 +171,7 @@ MUTANTS = [
         "if j == (y[i] + 1) % num_classes:",
         "losses",
         "softmax_loss_naive: gradient dW",
-        "dW is wrong; largest difference at dW[",
+        "dW is wrong (relative error",
     ),
     Mutant(
         "/ N forgotten in the gradient only",
@@ -170,7 +197,7 @@ MUTANTS = [
         "y_batch = y[batch_indices]",
         "y_batch = y[rng.choice(num_train, batch_size)]",
         "train",
-        "LinearClassifier.train: SGD lowers the loss",
+        "LinearClassifier.train: SGD trains W (scored on held-out data)",
         "labels of the SAME rows",
     ),
     Mutant(
@@ -179,7 +206,7 @@ MUTANTS = [
         "self.W -= learning_rate * grad",
         "self.W -= grad",
         "train",
-        "LinearClassifier.train: SGD lowers the loss",
+        "LinearClassifier.train: SGD trains W (scored on held-out data)",
         "W -= learning_rate * grad",
     ),
     Mutant(
@@ -196,9 +223,9 @@ MUTANTS = [
         SOFTMAX,
         "    dW = X.T.dot(dscores) + 2 * reg * W",
         "    dW = softmax_loss_naive(W, X, y, reg)[1]",
-        "speed",
-        "softmax_loss_vectorized: at least 5x faster than naive on the dev batch (500, 3073, 10)",
-        "at least 5x expected",
+        "losses",
+        "softmax_loss_naive uses explicit loops, softmax_loss_vectorized none",
+        "softmax_loss_vectorized calls softmax_loss_naive",
     ),
 ]
 
@@ -221,10 +248,13 @@ def plant(mutant, folder):
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
 def test_mutant_loses_points_on_its_test_with_a_helpful_message(mutant, tmp_path):
-    results, _ = grade(plant(mutant, tmp_path / "submission"), groups=[mutant.group])
+    results, _ = grade(plant(mutant, tmp_path / "submission"), groups=[mutant.group], secret=SECRET)
     by_name = {r.name: r for r in results}
     caught = by_name[mutant.test]
-    assert caught.score < caught.max_score, f"{mutant.name} kept full marks on {caught.name}"
+    if caught.max_score:
+        assert caught.score < caught.max_score, f"{mutant.name} kept full marks on {caught.name}"
+    else:  # the stability note: no points, and the rest of the tests are full
+        assert all(r.full for r in results), [(r.name, r.lines) for r in results if not r.full]
     assert any(mutant.message in line for line in caught.lines), caught.lines
 
 
@@ -236,7 +266,10 @@ def test_there_are_at_least_ten_distinct_mutants():
 def test_same_submission_same_score(tmp_path):
     """Deterministic: grading a partly wrong submission twice gives identical results."""
     folder = plant(MUTANTS[3], tmp_path / "submission")
-    runs = [results_json(grade(folder, groups=["losses", "numgrad"])[0], 0.0) for _ in range(2)]
+    runs = [
+        results_json(grade(folder, groups=["losses", "numgrad"], secret=SECRET)[0], 0.0)
+        for _ in range(2)
+    ]
     assert json.dumps(runs[0]) == json.dumps(runs[1])
     assert (
         0
@@ -248,7 +281,7 @@ def test_same_submission_same_score(tmp_path):
                 "naive_grad",
                 "vec_loss",
                 "vec_grad",
-                "large",
+                "loops",
                 "mutation",
                 "numgrad",
             )

@@ -41,7 +41,7 @@ NUMGRAD_H = 1e-5
 NUMGRAD_CHECKS = 10
 NUMGRAD_TOL = 1e-6
 TRAIN = {"learning_rate": 1e-4, "reg": 1.0, "num_iters": 200, "batch_size": 50}
-TRAIN_MIN_ACCURACY = 0.9
+TRAIN_MIN_ACCURACY = 0.75  # right SGD: >= 0.83 on 200 seeds; labels not following rows: ~0.3
 HISTORY_TOL = 0.25  # |mean of the last losses - loss of the returned W on the training set|
 SUBMITTED = (SOFTMAX, LINEAR_CLASSIFIER)
 
@@ -340,11 +340,13 @@ def grade_train(submission, limits, points, seed):
     history = reply.arrays.get("history")
     if W is None or W.shape != (X.shape[1], C) or not np.all(np.isfinite(W)):
         shape = f"shape {W.shape}" if W is not None else clean_text(reply.data.get("W_type"), 80)
+        diverged = W is not None and W.shape == (X.shape[1], C)
         fits_test.award(
             0,
             f"with {setting}: after train, self.W is {shape}"
-            + ("" if W is None or W.shape != (X.shape[1], C) else " with NaN or inf")
+            + (" with NaN or inf" if diverged else "")
             + f"; expected finite weights of shape {(X.shape[1], C)}"
+            + (f": {dg.training_advice(0.0, math.inf, True)}" if diverged else "")
             + (f" (warnings: {warned})" if warned else ""),
         )
         fitted, train_loss = False, math.inf
@@ -363,8 +365,10 @@ def grade_train(submission, limits, points, seed):
         if fitted:
             fits_test.award(1, line)
         else:
-            first = history[0] if history is not None and len(history) else math.log(C)
-            advice = dg.training_advice(first, heldout_loss, not np.isfinite(heldout_loss))
+            usable = history is not None and len(history) > dg.TRAIN_TAIL
+            first = history[0] if usable else math.log(C)
+            final = float(np.mean(history[-dg.TRAIN_TAIL :])) if usable else heldout_loss
+            advice = dg.training_advice(first, final, not np.isfinite(final))
             fits_test.award(0, f"with {setting}: {line}: {advice}")
             if warned:
                 fits_test.lines.append(f"warnings: {warned}")

@@ -21,6 +21,7 @@ regular expression, so nothing can backtrack).
 """
 
 import json
+import re
 
 from .results import TestResult, clean_text
 from .unpack import NOTEBOOK
@@ -29,6 +30,12 @@ MAX_NOTEBOOK_BYTES = 20 * 2**20
 MAX_OUTPUT_CHARS = 2 * 2**20  # of printed text scanned for accuracies
 ACCURACY_TOL = 0.0025
 LABELS = ("Answer", "Explanation")
+# The answer marker as a pattern, for release.py (which blanks the answers of the course's own
+# notebook). Every quantifier is possessive, so the pattern never backtracks: linear time.
+MARKER = re.compile(
+    r"(?:\$\s*+\\color\s*+\{\s*+blue\s*+\}\s*+\{\s*+\\textit\s*+\{?+\s*+)?+"
+    r"Your\s++(Answer|Explanation)\s*+:\s*+(?:\}\s*+)*+\$?+"
+)
 
 
 def text_of(value):
