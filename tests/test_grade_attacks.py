@@ -365,3 +365,22 @@ def test_exception_text_is_short_and_holds_no_path_or_grader_data(tmp_path):
         line = result.lines[0]
         assert "ValueError" in line and "/tmp" not in line and "/" not in line.split("(at ")[0]
         assert str(seed % 2**32) not in line and len(line) < 400
+
+
+@pytest.mark.parametrize(
+    ("raised", "shown"),
+    [
+        ("str(__import__('json').load(open('request.json'))['args']['seed'])", "<withheld>"),
+        ("[l for l in open('worker.py') if 'def task_train' in l][0]", "message withheld"),
+    ],
+    ids=["seed", "grader_code"],
+)
+def test_exception_quoting_the_seed_or_the_grader_is_withheld(tmp_path, raised, shown):
+    leaking = replaced(
+        LINEAR_CLASSIFIER,
+        "        num_train, dim = X.shape\n",
+        f"        num_train, dim = X.shape\n        raise ValueError({raised})\n",
+    )
+    results = scores(submission(tmp_path / "a", linear=leaking), ["train"])
+    line = results["LinearClassifier.train: returns the loss history"].lines[0]
+    assert shown in line and "def task_train" not in line.split("(at ")[0], line

@@ -24,6 +24,7 @@ so the unfinished starter scores 0 on every code test.
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -44,6 +45,12 @@ TRAIN = {"learning_rate": 1e-4, "reg": 1.0, "num_iters": 200, "batch_size": 50}
 TRAIN_MIN_ACCURACY = 0.75  # right SGD: >= 0.83 on 200 seeds; labels not following rows: ~0.3
 HISTORY_TOL = 0.25  # |mean of the last losses - loss of the returned W on the training set|
 SUBMITTED = (SOFTMAX, LINEAR_CLASSIFIER)
+WORKER_LINES = frozenset(
+    line.strip()
+    for line in (Path(__file__).resolve().parent / "worker.py").read_text().splitlines()
+    if len(line.strip()) >= 16
+)
+WITHHELD = "(message withheld: it quotes the grader's own files)"
 
 
 def source_line(submission, name, lineno):
@@ -63,13 +70,24 @@ def source_line(submission, name, lineno):
     return ""
 
 
-def error_line(error, submission):
+def clean_message(text, withheld=()):
+    """`clean_text` of a message from the student's process, withheld entirely if it quotes a
+    line of the grader's worker, and with each string of `withheld` (e.g. a seed) masked."""
+    text = text if isinstance(text, str) else ""
+    if any(line in text for line in WORKER_LINES):
+        return WITHHELD
+    for secret in withheld:
+        text = text.replace(secret, "<withheld>")
+    return clean_text(text, 120)
+
+
+def error_line(error, submission, withheld=()):
     """One clean line for an error record of the worker: type, message, place in the code."""
     if not isinstance(error, dict):
         return clean_text(str(error), 300)
     kind = error.get("type")
     kind = kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 40 else None
-    message = clean_text(error.get("message"), 120)
+    message = clean_message(error.get("message"), withheld)
     text = f"{kind}: {message}" if kind else message
     name, lineno = error.get("file"), error.get("line")
     if name in SUBMITTED and isinstance(lineno, int):
@@ -81,7 +99,8 @@ def error_line(error, submission):
 def not_run(reply, submission):
     """Feedback when a task gave no usable reply (crash, timeout, import error), else None."""
     if not reply.ok:
-        return clean_text(reply.problem, 400)
+        quotes = any(line in (reply.problem or "") for line in WORKER_LINES)
+        return WITHHELD if quotes else clean_text(reply.problem, 400)
     if reply.data.get("import_error"):
         return "the submitted code could not be imported: " + error_line(
             reply.data["import_error"], submission
@@ -330,12 +349,15 @@ def grade_train(submission, limits, points, seed):
     setting = ", ".join(f"{k}={v:g}" for k, v in TRAIN.items())
     args = dict(TRAIN, seed=seed % 2**32)
     reply = run_task(submission, "train", args, {"X": X, "y": y}, limits)
+    withheld = (str(args["seed"]),)
     reason = not_run(reply, submission)
     if reason is None and reply.data.get("error"):
-        reason = "train raised " + error_line(reply.data["error"], submission)
+        reason = "train raised " + error_line(reply.data["error"], submission, withheld)
     if reason:
         return [history_test.award(0, reason), fits_test.award(0, reason)]
-    warned = "; ".join(clean_text(w, 120) for w in reply.data.get("warnings", [])[:3])
+    warnings = reply.data.get("warnings")
+    warnings = warnings[:3] if isinstance(warnings, list) else []
+    warned = "; ".join(clean_message(w, withheld) for w in warnings)
     W = reply.arrays.get("W")
     history = reply.arrays.get("history")
     if W is None or W.shape != (X.shape[1], C) or not np.all(np.isfinite(W)):
