@@ -368,6 +368,11 @@ def test_gradient_diagnoses(mistake, hint):
             "$\\color{blue}{\\textit{Your Explanation:}}$ *fill this in*",
             [("Answer", True), ("Explanation", False)],
         ),
+        (
+            "$\\color{blue}{\\textit{Your Answer:}}$ *fill this in*\n\n"
+            "$\\color{blue}{\\textit{Your Explanation:}}$ *fill this in*",
+            [("Answer", False), ("Explanation", False)],
+        ),
         ("no marker here", []),
     ],
 )

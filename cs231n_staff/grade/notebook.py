@@ -30,6 +30,7 @@ MAX_NOTEBOOK_BYTES = 20 * 2**20
 MAX_OUTPUT_CHARS = 2 * 2**20  # of printed text scanned for accuracies
 ACCURACY_TOL = 0.0025
 LABELS = ("Answer", "Explanation")
+MARKUP = ("\\color", "\\textit", "blue")
 # The answer marker as a pattern, for release.py (which blanks the answers of the course's own
 # notebook). Every quantifier is possessive, so the pattern never backtracks: linear time.
 MARKER = re.compile(
@@ -88,6 +89,8 @@ def answers(text):
     for k, (_, end_of_marker, label) in enumerate(found):
         end = found[k + 1][0] if k + 1 < len(found) else len(text)
         content = text[end_of_marker:end].lower().replace("fill this in", "")
+        for markup in MARKUP:  # the next marker's own markup, before its "Your"
+            content = content.replace(markup, "")
         result.append((label, any(ch.isascii() and ch.isalnum() for ch in content)))
     return result
 
