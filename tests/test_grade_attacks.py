@@ -384,3 +384,28 @@ def test_exception_quoting_the_seed_or_the_grader_is_withheld(tmp_path, raised, 
     results = scores(submission(tmp_path / "a", linear=leaking), ["train"])
     line = results["LinearClassifier.train: returns the loss history"].lines[0]
     assert shown in line and "def task_train" not in line.split("(at ")[0], line
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        '{"problems": [{"loss": "x", "error": 5, "problem": [1]}] * 7}',
+        '{"problems": 3, "import_error": None}',
+        '"[" * 100000',
+        '{"problems": [{"loss": float("nan"), "error": None, "problem": None}] * 7}',
+    ],
+    ids=["wrong_types", "not_a_list", "deep_nesting", "nan"],
+)
+def test_a_forged_reply_json_of_junk_scores_zero_without_crashing(tmp_path, reply):
+    forged = (
+        "import atexit, json, os\n"
+        "def _forge():\n"
+        "    text = " + reply + "\n"
+        "    text = text if isinstance(text, str) else json.dumps(text)\n"
+        "    with open(os.path.join(os.getcwd(), 'reply.json'), 'w') as f:\n"
+        "        f.write(text)\n"
+        "atexit.register(_forge)\n"
+    )
+    results = scores(submission(tmp_path / "s", softmax=SOFTMAX + forged), ["losses", "numgrad"])
+    for name in ("softmax_loss_naive: loss", "softmax_loss_vectorized: loss"):
+        assert results[name].score == 0 and results[name].lines, results[name]

@@ -123,7 +123,15 @@ def score_problems(test, checks, what="hidden problems correct", max_lines=3):
     return test.award(passed / len(checks), f"{passed} of {len(checks)} {what}", *detail)
 
 
+def as_number(value):
+    """`value` as a float if the reply holds a number there, else None."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
 def finite(value):
+    value = as_number(value)
     return value is not None and math.isfinite(value)
 
 
@@ -137,7 +145,7 @@ def answer_lines(problem, entry, dW, submission):
         line = [f"{head} {clean_text(entry['problem'], 200)}"]
         return line, line
     loss_lines, grad_lines = [], []
-    loss = entry.get("loss")
+    loss = as_number(entry.get("loss"))
     if not problem.loss_ok(loss):
         hint = dg.diagnose_loss(problem.parts, loss)
         received = f"{loss:.6g}" if isinstance(loss, float) else "nothing usable"
@@ -173,7 +181,7 @@ def mutated_inputs(problem, k, arrays):
 
 def stability_line(function, problem, entry, dW, tree):
     """The note for one large-score problem."""
-    loss = entry.get("loss")
+    loss = as_number(entry.get("loss"))
     if not entry.get("error") and problem.loss_ok(loss) and problem.grad_ok(dW):
         return f"{function}: right on scores that differ by thousands"
     if entry.get("error") or not finite(loss):
@@ -308,8 +316,8 @@ def grade_numgrad(submission, limits, points, seed):
         reason = error_line(reply.data["error"], submission)
     if reason:
         return test.award(0, reason)
-    loss = reply.data.get("loss")
-    if not (isinstance(loss, float) and problem.loss_ok(loss)):
+    loss = as_number(reply.data.get("loss"))
+    if not problem.loss_ok(loss):
         return test.award(0, "no credit: the loss is wrong, so its gradient cannot be checked")
     try:
         analytic, plus, minus = (

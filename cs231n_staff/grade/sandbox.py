@@ -158,7 +158,7 @@ def read_reply(task_dir):
         arrays = {}
         if reply_npz.exists():
             arrays = load_npz(reply_npz, MAX_REPLY_BYTES)  # headers validated before allocating
-    except (OSError, ValueError, UnicodeDecodeError, EOFError):
+    except (OSError, ValueError, UnicodeDecodeError, EOFError, RecursionError):
         return None
     return (data, arrays) if isinstance(data, dict) else None
 
