@@ -126,6 +126,22 @@ def test_npy_header_declaring_1e13_floats_is_refused_before_allocating(tmp_path)
     assert "could not be loaded" in result["error"] and "\n" not in result["error"]
 
 
+class PickledBigArray:
+    """Unpickles as an ndarray whose state declares 10^13 floats but holds 16 bytes."""
+
+    def __reduce__(self):
+        function, args, state = np.zeros(2).__reduce__()
+        return function, args, (state[0], (10**13,), *state[2:])
+
+
+def test_pickled_weights_declaring_1e13_floats_are_refused(tmp_path):
+    path = tmp_path / "softmax.npy"
+    np.save(path, np.array({"W": PickledBigArray()}, dtype=object), allow_pickle=True)
+    assert path.stat().st_size < 1000
+    result = weights.score(SAVED[0], path, splits=None)
+    assert "could not be loaded" in result["error"] and str(tmp_path) not in result["error"]
+
+
 def test_npz_member_declaring_1e13_floats_is_refused(tmp_path):
     path = tmp_path / "reply.npz"
     with zipfile.ZipFile(path, "w") as archive:

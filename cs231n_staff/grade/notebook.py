@@ -166,7 +166,8 @@ def run_evidence(code_cells, accuracies):
 def grade_run(test, cells, accuracies):
     code = [(k, c) for k, c in enumerate(cells) if c.get("cell_type") == "code"]
     executed = [k for k, c in code if isinstance(c.get("execution_count"), int)]
-    not_run = [k for k, c in code if k not in set(executed) and text_of(c.get("source")).strip()]
+    done = set(executed)
+    not_run = [k for k, c in code if k not in done and text_of(c.get("source")).strip()]
     failures = []
     for k, cell in code:
         outputs = cell.get("outputs") if isinstance(cell.get("outputs"), list) else []

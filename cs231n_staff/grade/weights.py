@@ -62,7 +62,8 @@ def score(name, path, splits):
     try:
         W = read_weights(path)
     except (ValueError, OSError, RecursionError, MemoryError) as err:
-        return {"error": f"{name} could not be loaded: {str(err)[:200]}"}
+        reason = str(err).replace(str(path), name)[:200]  # the grader's own paths stay private
+        return {"error": f"{name} could not be loaded: {reason}"}
     expected = (splits["X_val"].shape[1], 10)
     if W.shape != expected:
         return {
