@@ -194,18 +194,18 @@ def test_notebook_larger_than_the_cap(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    "answer",
+    ("answer", "filled"),
     [
-        " " * 2**20,
-        "$" + " " * 2**20,
-        "Your" + " " * 2**20,
-        "fill" + " " * 2**20 + "x",
-        "$\\color" + " \t" * 2**19,
-        "$\\color{blue}{\\textit{" + " " * 2**20,
+        (" " * 2**20, False),
+        ("$" + " " * 2**20, False),
+        ("Your" + " " * 2**20, True),
+        ("fill" + " " * 2**20 + "x", True),
+        ("$\\color" + " \t" * 2**19, False),
+        ("$\\color{blue}{\\textit{" + " " * 2**20, False),
     ],
     ids=["spaces", "dollar", "your", "fill", "color", "open_marker"],
 )
-def test_a_1mb_inline_answer_is_read_in_linear_time(tmp_path, answer):
+def test_a_1mb_inline_answer_is_read_in_linear_time(tmp_path, answer, filled):
     """A 1 MB answer took the old regex past 300 s; the scan is linear (well under a second
     here): a generous 60 s bound in a separate process, so only a super-linear scan fails."""
     text = "**Inline Question 1**\n\n$\\color{blue}{\\textit{Your Answer:}}$" + answer
@@ -227,8 +227,7 @@ def test_a_1mb_inline_answer_is_read_in_linear_time(tmp_path, answer):
     )
     found, markers, score = json.loads(proc.stdout)
     assert markers == 1 and len(found) == 1
-    assert score == (5.0 if found[0][1] else 0.0)
-    assert found[0][1] == any(c.isalnum() for c in answer.replace("fill", "", 1))
+    assert found[0][1] == filled and score == (5.0 if filled else 0.0)
 
 
 # --- forgeries and oracles ---------------------------------------------------------------------
