@@ -176,3 +176,16 @@ def test_shipped_check_files_hold_no_answer(path):
 def test_unknown_check_is_a_clear_error():
     with pytest.raises(ValueError, match="expected one of softmax_loss_naive"):
         checks.run_check("softmax")
+
+
+@pytest.mark.parametrize("path", SHIPPED)
+def test_shipped_check_files_import_only_numpy_and_the_standard_library(path):
+    """They ship to students: no grader, Jupyter or network library."""
+    tree = ast.parse((ROOT / path).read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            imported.add(node.module.split(".")[0])
+    assert imported <= set(sys.stdlib_module_names) | {"numpy"}, imported
