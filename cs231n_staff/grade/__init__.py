@@ -93,7 +93,11 @@ def grade(
         seed = problems.submission_seed(secret, digest)
         if "weights" in groups and splits is None and any(submission.path(n) for n in SAVED):
             splits = weights.load_splits(cifar10_dir)  # first: without data, fail fast
+        # The submitted weights and notebook are read and scored before any submitted code runs.
         accuracies = weights.accuracies(submission, splits) if "weights" in groups else None
+        worksheet = []
+        if "notebook" in groups:
+            worksheet = notebook.grade_notebook(submission, POINTS, accuracies)
         if "losses" in groups:
             results += code_tests.grade_losses(submission, limits, POINTS, seed)
         if "numgrad" in groups:
@@ -104,8 +108,7 @@ def grade(
             results.append(code_tests.grade_predict(submission, limits, POINTS["predict"], seed))
         if "weights" in groups:
             results += weights.grade_weights(submission, accuracies, POINTS)
-        if "notebook" in groups:
-            results += notebook.grade_notebook(submission, POINTS, accuracies)
+        results += worksheet
     return results, notes
 
 
