@@ -363,17 +363,19 @@ class StepChecks:
 
 
 def divergence_message(it, loss_history, learning_rate, reg):
-    """Why training stopped at iteration it, and what to do: the first lines of the warning."""
+    """Why training stopped at iteration it, and what to look at first."""
     message = (f"training diverged at iteration {it}: the loss stopped being a finite number "
                f"with learning_rate={learning_rate:g} and reg={reg:g}. ")
-    if len(loss_history) >= 2 and loss_history[1] > loss_history[0]:
+    if learning_rate * reg >= 1:  # each step multiplies W by (1 - 2 * learning_rate * reg)
+        return message + (f"Lower the learning rate (or reg): with learning_rate * reg = "
+                          f"{learning_rate * reg:g} >= 1 the regularization alone makes W grow")
+    if len(loss_history) < 2 or loss_history[1] > loss_history[0]:
+        rise = f" ({loss_history[0]:g}, then {loss_history[1]:g})" if len(loss_history) > 1 else ""
         return message + (
-            f"The loss rose from the first steps ({loss_history[0]:g}, then {loss_history[1]:g}):"
-            " check the gradient with grad_check_sparse first (a gradient not divided by N, or of"
-            " the wrong sign, does this), then lower the learning rate"
+            f"The loss rose from the first steps{rise}: check the gradient with grad_check_sparse "
+            "(one not divided by N, or of the wrong sign, does this), then the learning rate"
         )
-    return message + ("Lower the learning rate (or reg): SGD on this loss is stable only when "
-                      "learning_rate * reg is well below 1")
+    return message + "Lower the learning rate"
 
 
 class WeightsUnpickler(pickle.Unpickler):
