@@ -450,8 +450,8 @@ def test_load_missing_file_returns_false_and_keeps_W(tmp_path, capsys):
 
 def test_load_rejects_a_dict_without_W(tmp_path):
     np.save(tmp_path / "bad.npy", {"weights": np.ones((3, 2))})
-    with pytest.raises(ValueError, match=r"must hold \{'W': a 2-D numeric array\}; it holds "
-                       r"\['weights'\]"):
+    with pytest.raises(ValueError, match=r"bad.npy must hold \{'W': W\} or W, a 2-D numeric "
+                       r"array; it holds a dict with keys \['weights'\]$"):
         Softmax().load("bad.npy", directory=tmp_path)
 
 

@@ -1,5 +1,6 @@
 import os
 import pickle
+import tempfile
 import warnings
 
 import numpy as np
@@ -169,9 +170,8 @@ class LinearClassifier:
         if self.W is None:
             raise ValueError("there are no weights to save: call train() or load() first")
         fpath = os.path.join(directory or SAVED_DIR, fname)
-        os.makedirs(os.path.dirname(fpath), exist_ok=True)
         params = {"W": self.W}
-        np.save(fpath, params)
+        save_atomically(fpath, params)  # np.save(fpath, params), and a failure keeps the old file
         print(fname, "saved.")
 
     def load(self, fname, directory=None):
@@ -378,6 +378,20 @@ def divergence_message(it, loss_history, learning_rate, reg):
     return message + "Lower the learning rate"
 
 
+def save_atomically(path, params):
+    """np.save(path, params) through a temporary file in the same folder, then os.replace."""
+    path = os.fspath(path) if os.fspath(path).endswith(".npy") else os.fspath(path) + ".npy"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, params)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
 class WeightsUnpickler(pickle.Unpickler):
     """Rebuilds only numpy arrays, what np.save(path, {"W": W}) writes; refuses anything else.
     (cs231n/safe_pickle.py, for the CIFAR-10 batches, is the package's general one.)"""
@@ -408,12 +422,16 @@ def load_weights(path):
                 content = content[()] if isinstance(content, np.ndarray) else content
             else:
                 f.seek(0)
-                content = {"W": np.load(f, allow_pickle=False)}
+                content = np.load(f, allow_pickle=False)
         except Exception as exc:  # a damaged or hostile file can fail in almost any way
             raise ValueError(f"{path} is not a weights file written by np.save: {exc}") from None
-    W = content.get("W") if isinstance(content, dict) else None
-    if not isinstance(W, np.ndarray) or W.ndim != 2 or W.dtype.kind not in "iuf":
-        found = sorted(map(str, content)) if isinstance(content, dict) else type(content).__name__
-        raise ValueError(f"{path} must hold {{'W': a 2-D numeric array}}; it holds {found}"
-                         + (f" with W {type(W).__name__} {np.shape(W)}" if W is not None else ""))
-    return W.astype(np.float64) if W.dtype.kind in "iu" else W
+    if isinstance(content, dict):
+        W = content.get("W")
+        found = f"a dict with keys {sorted(map(str, content))}"
+    else:
+        W, found = content, f"a {type(content).__name__}"
+    if isinstance(W, np.ndarray) and W.ndim == 2 and W.dtype.kind in "iuf":
+        return W.astype(np.float64) if W.dtype.kind in "iu" else W
+    if isinstance(W, np.ndarray):
+        found += f", W of dtype {W.dtype} and shape {W.shape}"
+    raise ValueError(f"{path} must hold {{'W': W}} or W, a 2-D numeric array; it holds {found}")
