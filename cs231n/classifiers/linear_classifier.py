@@ -331,11 +331,11 @@ class StepChecks:
         return True
 
     def check_update(self, it, grad):
-        """Raise if the update TODO left W as it was after the first step."""
-        step = np.abs(self.learning_rate * np.asarray(grad))
-        if it == 0 and np.array_equal(self.model.W, self.W_first) and np.any(
-            step > np.spacing(np.abs(self.W_first))
-        ):
+        """Raise if the update TODO left W as it was after the first step (a step too small
+        to change any entry of W, as with learning_rate=1e-300, is not a missing update)."""
+        if it > 0 or not np.array_equal(self.model.W, self.W_first):
+            return
+        if np.any(np.abs(self.learning_rate * np.asarray(grad)) > np.spacing(np.abs(self.W_first))):
             raise NotImplementedError(
                 "self.W did not change in the first step although the gradient is not zero: "
                 "fill in the update TODO in LinearClassifier.train "
@@ -343,7 +343,8 @@ class StepChecks:
             )
 
     def check_trend(self, loss_history):
-        """Warn if the mean loss of the last tenth of training is 1.5x that of the first."""
+        """Warn if the mean loss of the last tenth of training is over 1.5x that of the first
+        tenth: SGD with a right gradient and a stable learning rate lowers the loss."""
         n = len(loss_history) // 10
         if self.model.diverged or n == 0:
             return
@@ -380,7 +381,8 @@ def divergence_message(it, loss_history, learning_rate, reg):
 
 def save_atomically(path, params):
     """np.save(path, params) through a temporary file in the same folder, then os.replace."""
-    path = os.fspath(path) if os.fspath(path).endswith(".npy") else os.fspath(path) + ".npy"
+    path = os.fspath(path)
+    path = path if path.endswith(".npy") else path + ".npy"  # as np.save names it
     os.makedirs(os.path.dirname(path), exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
     try:
