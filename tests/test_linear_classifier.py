@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from loss_problems import import_classifiers, release_stub
+from loss_problems import import_classifiers, marker_blocks, outside_markers, release_stub
 
 import cs231n.classifiers
 from cs231n.classifiers import (
@@ -388,9 +388,9 @@ def test_the_released_files_raise_the_first_todo_first(tmp_path, data):
         model.train(X, y, num_iters=10, seed=0)
 
 
-def test_train_checks_only_where_it_must(tmp_path, data):
-    # The unfilled-TODO checks and the student's code, nothing else, are between the markers'
-    # neighbours: the code a student writes runs as written, outside any try or errstate.
+def test_no_try_errstate_or_thread_machinery_around_the_students_code():
+    # The code a student writes runs as written: no try around it, numpy's warnings on, one
+    # BLAS thread count for the whole run (no timing), so the same run gives the same bytes.
     text = LINEAR_CLASSIFIER_PY
     for forbidden in ("try:", "errstate", "BaseException", "threadpool", "perf_counter"):
         assert forbidden not in text[: text.index("# Machinery, not part of the exercise")]
@@ -458,3 +458,15 @@ def test_load_rejects_a_dict_without_W(tmp_path):
 def test_save_without_weights_raises(tmp_path):
     with pytest.raises(ValueError, match="no weights to save"):
         Softmax().save("w.npy", directory=tmp_path)
+
+
+def test_the_course_part_has_the_courses_todo_blocks_and_no_answer_outside_them():
+    text = LINEAR_CLASSIFIER_PY
+    blocks = marker_blocks(text)
+    assert len(blocks) == 3  # train's sampling and update, predict
+    released = outside_markers(text)
+    assert sum("# TODO:" in line for line in released) == 3
+    released_lines = {line.strip() for line in released}
+    assert [line for block in blocks for line in block if line.strip() in released_lines] == []
+    for line in released:
+        assert "argmax" not in line and "np.random.choice(" not in line, line

@@ -162,3 +162,11 @@ def test_released_vectorized_loss_returns_zero_and_a_zero_gradient(tmp_path):
     loss, dW = vectorized(W, X, y, 0.5)
     assert loss == 0.0
     np.testing.assert_array_equal(dW, np.zeros_like(W))
+
+
+def test_no_line_of_our_answers_appears_outside_the_blocks():
+    # The release builder's check: a line of a block found in the release would give it away.
+    text = SOFTMAX_PY.read_text()
+    released = {line.strip() for line in outside_markers(text)}
+    assert [line for block in marker_blocks(text) for line in block
+            if line.strip() in released] == []

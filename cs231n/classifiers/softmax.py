@@ -50,16 +50,13 @@ def softmax_loss_naive(W, X, y, reg):
     # code above to compute the gradient.                                       #
     #############################################################################
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-    for i in range(num_train):
-        scores = X[i].dot(W)  # (C,)
-        scores -= np.max(scores)
-        p = np.exp(scores)
-        p /= p.sum()  # (C,) the probabilities of example i
+    for x, label in zip(X, y):
+        scores_x = x.dot(W)  # (C,)
+        probs = np.exp(scores_x - np.max(scores_x))
+        probs /= np.sum(probs)  # (C,), the probabilities of this example's classes
+        probs[label] -= 1  # minus its one-hot label
         for j in range(num_classes):
-            if j == y[i]:
-                dW[:, j] += (p[j] - 1) * X[i]
-            else:
-                dW[:, j] += p[j] * X[i]
+            dW[:, j] += probs[j] * x
     dW = dW / num_train + 2 * reg * W
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
@@ -84,13 +81,13 @@ def softmax_loss_vectorized(W, X, y, reg):
     # result in loss.                                                           #
     #############################################################################
     # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-    num_train = X.shape[0]
-    rows = np.arange(num_train)  # (N,)
+    num_examples = X.shape[0]
+    rows = np.arange(num_examples)  # (N,)
     scores = X.dot(W)  # (N, C)
     scores -= np.max(scores, axis=1, keepdims=True)  # each row's largest score is now 0
     exp_scores = np.exp(scores)  # (N, C)
     exp_sums = np.sum(exp_scores, axis=1)  # (N,), each >= 1
-    loss = np.sum(np.log(exp_sums) - scores[rows, y]) / num_train + reg * np.sum(W * W)
+    loss = np.sum(np.log(exp_sums) - scores[rows, y]) / num_examples + reg * np.sum(W * W)
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
 
@@ -107,7 +104,7 @@ def softmax_loss_vectorized(W, X, y, reg):
     dscores = exp_scores / exp_sums[:, np.newaxis]  # (N, C), the probabilities
     dscores[dscores < np.finfo(dscores.dtype).tiny] = 0  # denormals would slow X.T.dot 5x
     dscores[rows, y] -= 1
-    dscores /= num_train
+    dscores /= num_examples
     dW = X.T.dot(dscores) + 2 * reg * W  # (D, C)
     # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
