@@ -470,3 +470,14 @@ def test_the_course_part_has_the_courses_todo_blocks_and_no_answer_outside_them(
     assert [line for block in blocks for line in block if line.strip() in released_lines] == []
     for line in released:
         assert "argmax" not in line and "np.random.choice(" not in line, line
+
+
+def test_the_same_seed_gives_byte_identical_saved_weights(tmp_path, data):
+    # Nothing in train depends on timing (no BLAS thread count chosen at run time).
+    X, y = data
+    for name in ("first.npy", "second.npy"):
+        model = Softmax()
+        model.train(X.astype(np.float32), y, learning_rate=1e-2, reg=1e-3, num_iters=200,
+                    batch_size=50, seed=7)
+        model.save(name, directory=tmp_path)
+    assert (tmp_path / "first.npy").read_bytes() == (tmp_path / "second.npy").read_bytes()
