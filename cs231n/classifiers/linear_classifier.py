@@ -7,16 +7,9 @@ import numpy as np
 
 from .softmax import softmax_loss_naive, softmax_loss_vectorized
 
-__all__ = [
-    "LinearClassifier",
-    "LinearSVM",
-    "Softmax",
-    "TrainingDivergedError",
-    "TrainingDivergedWarning",
-    "load_weights",
-    "softmax_loss_naive",
-    "softmax_loss_vectorized",
-]
+__all__ = ["LinearClassifier", "LinearSVM", "Softmax", "TrainingDivergedError",
+           "TrainingDivergedWarning", "load_weights",
+           "softmax_loss_naive", "softmax_loss_vectorized"]
 
 
 class LinearClassifier:
