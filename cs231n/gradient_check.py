@@ -13,7 +13,9 @@ gradient df.
 
 The two gradients are compared by their relative error |a - b| / (|a| + |b|): around 1e-7 or less
 means they agree in float64, 1e-2 or more means a bug (or a kink of f between the probes). A NaN
-or inf on either side is a mismatch, never a match: its relative error is nan or inf.
+or inf on either side is a mismatch, never a match: its relative error is nan or inf. Where both
+are 0 nothing is compared (an unfilled loss returns 0 and a zero gradient): `grad_check_sparse`
+says so, and counts it as a failure in its PASS/FAIL verdict.
 """
 
 import math

@@ -360,7 +360,7 @@ def divergence_message(it, loss_history, learning_rate, reg):
     """Why training stopped at iteration it, and what to look at first."""
     message = (f"training diverged at iteration {it}: the loss stopped being a finite number "
                f"with learning_rate={learning_rate:g} and reg={reg:g}. ")
-    if learning_rate * reg >= 1:  # each step multiplies W by (1 - 2 * learning_rate * reg)
+    if learning_rate * reg >= 1:
         return message + (f"Lower the learning rate (or reg): with learning_rate * reg = "
                           f"{learning_rate * reg:g} >= 1 the regularization alone makes W grow")
     if len(loss_history) < 2 or loss_history[1] > loss_history[0]:
