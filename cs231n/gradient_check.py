@@ -13,7 +13,9 @@ gradient df.
 
 The two gradients are compared by their relative error |a - b| / (|a| + |b|): around 1e-7 or less
 means they agree in float64, 1e-2 or more means a bug (or a kink of f between the probes). A NaN
-or inf on either side is a mismatch, never a match: its relative error is nan or inf.
+or inf on either side is a mismatch, never a match: its relative error is nan or inf. Where both
+are 0 nothing is compared (an unfilled loss returns 0 and a zero gradient): `grad_check_sparse`
+says so, and counts it as a failure in its PASS/FAIL verdict.
 """
 
 import math
@@ -88,14 +90,32 @@ def _index_drawer(seed):
 
 
 def _relative_error(numerical, analytic):
-    """|numerical - analytic| / (|numerical| + |analytic|); 0 if both are 0; nan if either is
-    NaN and inf if either is infinite, so that a non-finite gradient never looks correct."""
-    if math.isnan(numerical) or math.isnan(analytic):
-        return math.nan
+    """|numerical - analytic| / (|numerical| + |analytic|); nan if both are 0 (nothing was
+    compared) or either is NaN, inf if either is infinite: only a real match looks correct."""
     if math.isinf(numerical) or math.isinf(analytic):
         return math.inf
     denominator = abs(numerical) + abs(analytic)
-    return abs(numerical - analytic) / denominator if denominator > 0 else 0.0
+    if math.isnan(denominator) or denominator == 0:
+        return math.nan
+    return abs(numerical - analytic) / denominator
+
+
+def _verdict(rel_errors, num_both_zero, tolerance):
+    """The line grad_check_sparse prints last: whether every relative error is below tolerance."""
+    num_checks = len(rel_errors)
+    failed = int(np.sum(~(rel_errors < tolerance)))  # nan and inf fail too
+    if failed == 0:
+        return f"PASS: all {num_checks} relative errors are below the tolerance {tolerance:g}"
+    if num_both_zero == num_checks:
+        return (
+            f"FAIL: both gradients are 0 at all {num_checks} entries, so nothing was compared "
+            "(a loss left unfilled returns 0 and a zero gradient)"
+        )
+    zeros = f", {num_both_zero} of them where both gradients are 0" if num_both_zero else ""
+    return (
+        f"FAIL: {failed} of {num_checks} relative errors are not below the tolerance "
+        f"{tolerance:g}{zeros} (largest {np.nanmax(np.append(rel_errors, 0.0)):e})"
+    )
 
 
 def _scalar(value):
@@ -197,13 +217,17 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     return grad
 
 
-def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, *, seed=None, verbose=True):
+def grad_check_sparse(
+    f, x, analytic_grad, num_checks=10, h=1e-5, *, seed=None, verbose=True, tolerance=1e-5
+):
     """Compare analytic_grad with numerical derivatives of f at num_checks random entries of x.
 
     Each check picks a random index ix of x, ``tuple(randrange(m) for m in x.shape)`` as the
     course does, estimates df/dx[ix] by a centered difference and prints one line:
-    ``numerical: %f analytic: %f, relative error: %e``. A NaN or inf in f or in analytic_grad
-    is a mismatch: its relative error is nan or inf, printed as such.
+    ``numerical: %f analytic: %f, relative error: %e``, or ``..., both gradients are 0`` where
+    they are (nothing is compared there; the course's formula would print nan). A NaN or inf in
+    f or in analytic_grad is a mismatch: its relative error is nan or inf, printed as such. Last
+    comes a verdict: ``PASS`` if every relative error is below `tolerance`, else ``FAIL`` and why.
 
     Parameters
     ----------
@@ -224,13 +248,16 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, *, seed=None, 
         ``random.Random`` or a NumPy Generator is used as given. None of these touches NumPy's
         global generator, and only None touches Python's.
     verbose : bool, keyword-only
-        Print one line per check.
+        Print one line per check, then the verdict.
+    tolerance : float, keyword-only
+        The verdict's bound on every relative error. 1e-5 suits the softmax loss in float64,
+        whose relative errors are about 1e-7 or less when its gradient is right.
 
     Returns
     -------
     rel_errors : ndarray, shape (num_checks,), float64
         |numerical - analytic| / (|numerical| + |analytic|) of each check, the numbers printed;
-        0 where both are 0, nan or inf where either is not finite.
+        nan where both are 0 or either is NaN, inf where either is infinite.
     """
     _check_probe_array(x)
     analytic_grad = np.asarray(analytic_grad)
@@ -242,18 +269,24 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, *, seed=None, 
         raise ValueError(f"x must have at least one entry to probe; got shape {x.shape}")
     num_checks = _check_num_checks(num_checks)
     h = _check_step(h)
+    if isinstance(tolerance, bool) or not (isinstance(tolerance, numbers.Real) and tolerance > 0):
+        raise ValueError(f"tolerance must be a number > 0 (e.g. 1e-5); got {tolerance!r}")
     draw = _index_drawer(seed)
 
     rel_errors = np.zeros(num_checks)  # (num_checks,)
+    num_both_zero = 0
     for check in range(num_checks):
         ix = tuple(draw(m) for m in x.shape)
         f_plus, f_minus = _centered_difference(f, x, ix, h, _scalar)
         grad_numerical = (f_plus - f_minus) / (2 * h)
         grad_analytic = float(analytic_grad[ix])
         rel_errors[check] = _relative_error(grad_numerical, grad_analytic)
+        both_zero = grad_numerical == 0 and grad_analytic == 0
+        num_both_zero += both_zero
         if verbose:
-            print(
-                f"numerical: {grad_numerical:f} analytic: {grad_analytic:f}, "
-                f"relative error: {rel_errors[check]:e}"
-            )
+            error = f"relative error: {rel_errors[check]:e}"
+            error = "both gradients are 0" if both_zero else error
+            print(f"numerical: {grad_numerical:f} analytic: {grad_analytic:f}, {error}")
+    if verbose:
+        print(_verdict(rel_errors, num_both_zero, tolerance))
     return rel_errors

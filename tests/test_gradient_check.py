@@ -183,7 +183,7 @@ def test_sparse_check_prints_the_course_format_and_returns_the_errors(capsys):
     errors, lines = run_sparse_check(capsys, num_checks=7, seed=0)
 
     assert errors.shape == (7,) and errors.dtype == np.float64
-    assert len(lines) == 7
+    assert len(lines) == 8
     for line, error in zip(lines, errors):
         match = CHECK_LINE.fullmatch(line)
         assert match is not None, line
@@ -191,12 +191,40 @@ def test_sparse_check_prints_the_course_format_and_returns_the_errors(capsys):
         assert numerical == pytest.approx(analytic, abs=2e-6)
         assert printed_error == pytest.approx(error, rel=1e-6)
     assert errors.max() < 1e-8
+    assert lines[-1] == "PASS: all 7 relative errors are below the tolerance 1e-05"
 
 
 def test_sparse_check_flags_a_wrong_gradient(capsys):
     # An analytic gradient twice too large has relative error |g - 2 g| / (|g| + |2 g|) = 1/3.
-    errors, _ = run_sparse_check(capsys, analytic_scale=2.0, seed=0)
+    errors, lines = run_sparse_check(capsys, analytic_scale=2.0, seed=0)
     np.testing.assert_allclose(errors, 1 / 3, rtol=1e-6)
+    assert lines[-1] == (
+        "FAIL: 10 of 10 relative errors are not below the tolerance 1e-05 (largest 3.333333e-01)"
+    )
+
+
+@pytest.mark.parametrize("tolerance, verdict", [(0.5, "PASS: all 4"), (0.1, "FAIL: 4 of 4")])
+def test_sparse_check_verdict_uses_the_stated_tolerance(capsys, tolerance, verdict):
+    _, lines = run_sparse_check(capsys, analytic_scale=2.0, num_checks=4, seed=0,
+                                tolerance=tolerance)
+    assert lines[-1].startswith(verdict) and f"tolerance {tolerance:g}" in lines[-1]
+
+
+def test_sparse_check_a_missing_factor_on_part_of_the_entries_fails_them_only(capsys):
+    x = random_point((5, 4), seed=3)
+    analytic = 3 * x**2 + 2
+    analytic[0] *= 2  # a wrong first row: the probes that land there fail
+    errors = grad_check_sparse(cubic, x, analytic, num_checks=20, seed=0)
+    lines = capsys.readouterr().out.splitlines()
+    failed = int(np.sum(errors > 1e-5))
+    assert 0 < failed < 20
+    assert lines[-1].startswith(f"FAIL: {failed} of 20 relative errors are not below")
+
+
+@pytest.mark.parametrize("tolerance", [0, -1e-5, math.nan, "1e-5", True])
+def test_sparse_check_rejects_a_bad_tolerance(tolerance):
+    with pytest.raises(ValueError, match="tolerance must be a number > 0"):
+        grad_check_sparse(cubic, random_point((2, 2)), np.ones((2, 2)), tolerance=tolerance)
 
 
 def test_sparse_check_silent_when_not_verbose(capsys):
@@ -276,14 +304,45 @@ def test_sparse_check_int_seed_uses_a_private_random_Random(seed):
     assert position == numpy_state[1]
 
 
-def test_sparse_check_relative_error_is_zero_when_both_gradients_are_zero(capsys):
+def test_sparse_check_says_so_when_both_gradients_are_zero(capsys):
+    # An unfilled loss returns 0 and a zero gradient: nothing is compared, which must not read
+    # as "relative error 0" (the course's formula gives nan there).
     x = random_point((3, 3))
 
-    errors = grad_check_sparse(lambda v: 1.0, x, np.zeros((3, 3)), num_checks=4, seed=0)
+    errors = grad_check_sparse(lambda v: 0.0, x, np.zeros((3, 3)), num_checks=4, seed=0)
 
-    np.testing.assert_array_equal(errors, np.zeros(4))
+    assert np.isnan(errors).all()
     lines = capsys.readouterr().out.splitlines()
-    assert lines == ["numerical: 0.000000 analytic: 0.000000, relative error: 0.000000e+00"] * 4
+    assert lines[:4] == ["numerical: 0.000000 analytic: 0.000000, both gradients are 0"] * 4
+    assert lines[4] == (
+        "FAIL: both gradients are 0 at all 4 entries, so nothing was compared "
+        "(a loss left unfilled returns 0 and a zero gradient)"
+    )
+
+
+def test_sparse_check_zero_analytic_gradient_is_relative_error_1(capsys):
+    # The release's naive loss: the loss is the course's, the gradient TODO is unfilled (zeros).
+    errors, lines = run_sparse_check(capsys, analytic_scale=0.0, num_checks=3, seed=0)
+    np.testing.assert_array_equal(errors, np.ones(3))
+    assert all(line.endswith("relative error: 1.000000e+00") for line in lines[:3])
+    assert lines[3].startswith("FAIL: 3 of 3")
+
+
+def test_sparse_check_some_both_zero_entries_are_counted_in_the_verdict(capsys):
+    x = random_point((2, 2))
+    analytic = 3 * x**2 + 2
+    analytic[0, 0] = 0.0
+
+    def f(v):  # the cubic, but flat along entry (0, 0)
+        w = v.copy()
+        w[0, 0] = 0.0
+        return cubic(w)
+
+    errors = grad_check_sparse(f, x, analytic, num_checks=12, seed=4)
+    lines = capsys.readouterr().out.splitlines()
+    num_zero = sum(line.endswith("both gradients are 0") for line in lines)
+    assert 0 < num_zero < 12 and int(np.isnan(errors).sum()) == num_zero
+    assert lines[-1].startswith(f"FAIL: {num_zero} of 12") and f"{num_zero} of them" in lines[-1]
 
 
 NAN_LINE = re.compile(r"numerical: -?(nan|inf|\d+\.\d{6}) analytic: -?(nan|inf|\d+\.\d{6}), "
@@ -315,8 +374,8 @@ def test_sparse_check_flags_non_finite_values_as_a_mismatch(
     else:
         np.testing.assert_array_equal(errors, expected)
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3
-    for line in lines:
+    assert len(lines) == 4 and lines[3].startswith("FAIL: 3 of 3")
+    for line in lines[:3]:
         assert NAN_LINE.fullmatch(line), line
         assert "0.000000e+00" not in line
 
@@ -392,7 +451,7 @@ def test_num_checks_that_is_not_a_positive_integer_is_rejected(num_checks, capsy
 
 def test_num_checks_may_be_a_numpy_integer(capsys):
     errors, lines = run_sparse_check(capsys, num_checks=np.int64(3), seed=0)
-    assert errors.shape == (3,) and len(lines) == 3
+    assert errors.shape == (3,) and len(lines) == 4
 
 
 def test_sparse_check_rejects_a_gradient_of_the_wrong_shape():

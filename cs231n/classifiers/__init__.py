@@ -1,13 +1,13 @@
-"""Linear classifiers: the softmax and SVM losses and the SGD training loop."""
+"""The course's linear classifiers: the softmax loss and SGD training."""
 
 from .linear_classifier import (
     LinearClassifier,
+    LinearSVM,
     Softmax,
     TrainingDivergedError,
     TrainingDivergedWarning,
     load_weights,
 )
-from .linear_svm import LinearSVM, svm_loss_naive, svm_loss_vectorized
 from .softmax import softmax_loss_naive, softmax_loss_vectorized
 
 __all__ = [
@@ -19,6 +19,4 @@ __all__ = [
     "load_weights",
     "softmax_loss_naive",
     "softmax_loss_vectorized",
-    "svm_loss_naive",
-    "svm_loss_vectorized",
 ]

@@ -1,70 +1,21 @@
-"""A linear classifier trained by minibatch stochastic gradient descent (SGD).
-
-Shapes: N examples, D features per example (3073 for CIFAR-10 with the bias column), C classes.
-    X (N, D) one example per row, y (N,) integer labels in [0, C), W (D, C) weights.
-A linear classifier scores every class with one matrix product, `scores = X @ W  # (N, C)`, and
-predicts the class with the highest score. Subclasses choose the loss that training minimizes:
-`Softmax` the cross-entropy loss (`LinearSVM`, in linear_svm.py, the multiclass hinge loss).
-
-The code between the course's TODO blocks is what a student writes. The rest is machinery that
-students don't write, kept apart and short:
-- checks of the inputs, once per call (not once per SGD step), with clear messages;
-- divergence: when the loss stops being a finite number (learning_rate or reg too large), `train`
-  stops at once with one `TrainingDivergedWarning` (or, with `on_divergence="raise"`, a
-  `TrainingDivergedError`), instead of running on with NaN weights and a flood of warnings;
-- speed: two BLAS threads do the skinny products of an SGD step 1.5x faster than one on an idle
-  machine, but 5-10x slower when another process needs a core, so `train` times both choices on
-  real steps and re-checks now and then (`BlasThreads`; needs threadpoolctl, else a no-op);
-- saving and loading in the course's format, `np.save(path, {"W": W})`: saves are atomic, and
-  `load_weights` reads a file without ever running code from it (safe for files from others).
-
-This file imports only numpy, the standard library and `softmax_loss_vectorized` from the sibling
-softmax.py (threadpoolctl if installed), so it works when copied alone into the course's starter
-package.
-"""
-
-import io
 import os
 import pickle
 import tempfile
-import time
 import warnings
 
 import numpy as np
 
-from .softmax import softmax_loss_vectorized
+from .softmax import softmax_loss_naive, softmax_loss_vectorized
 
-try:
-    from threadpoolctl import ThreadpoolController
-except ImportError:  # optional: without it BLAS keeps its own thread count
-    ThreadpoolController = None
-
-SAVED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved")
-
-
-class TrainingDivergedError(FloatingPointError):
-    """Raised by `train(..., on_divergence="raise")` when the loss stops being a finite number."""
-
-
-class TrainingDivergedWarning(RuntimeWarning):
-    """Warned once by `train` when the loss stops being a finite number, and by `predict` when
-    the model's scores are not finite (its weights diverged or overflow)."""
+__all__ = ["LinearClassifier", "LinearSVM", "Softmax", "TrainingDivergedError",
+           "TrainingDivergedWarning", "load_weights",
+           "softmax_loss_naive", "softmax_loss_vectorized"]
 
 
 class LinearClassifier:
-    """Base class: weights `W` of shape (D, C), created by the first call of `train`.
-
-    Attributes
-    ----------
-    W : ndarray, shape (D, C), or None
-    diverged : bool
-        True after a `train` call whose loss stopped being finite; W is then all NaN, so the
-        model predicts class 0 for every example (chance accuracy or below).
-    """
-
     def __init__(self):
         self.W = None
-        self.diverged = False
+        self.diverged = False  # True after a train() whose loss stopped being a finite number
 
     def train(
         self,
@@ -76,446 +27,360 @@ class LinearClassifier:
         batch_size=200,
         verbose=False,
         *,
-        lr_decay=1.0,
         seed=None,
-        dtype=None,
         on_divergence="warn",
     ):
-        """Train this linear classifier using stochastic gradient descent.
-
-        Each iteration samples `batch_size` rows of X with replacement, computes the loss and its
-        gradient on them with `self.loss`, and steps `W -= learning_rate * grad`. On the first
-        call W is created as `0.001 * randn(D, C)` with C = max(y) + 1; later calls continue from
-        the W they find.
-
-        Parameters
-        ----------
-        X : array_like, shape (N, D)
-            Training examples, one per row (float32, float64, or integers computed in float64).
-        y : array_like, shape (N,), integer dtype
-            Labels: y[i] = c means X[i] has label c, 0 <= c < C.
-        learning_rate : float
-            Step size, finite and > 0.
-        reg : float
-            Regularization strength (the loss adds reg * sum(W * W)), finite and >= 0.
-        num_iters : int
-            Number of SGD steps, >= 1.
-        batch_size : int
-            Examples per step, >= 1.
-        verbose : bool
-            Print the loss every 100 iterations.
-        lr_decay : float, keyword-only
-            Factor applied to the learning rate after each epoch (every max(1, N // batch_size)
-            iterations); 1.0, the default, keeps it constant as the course does.
-        seed : int or None, keyword-only
-            With None the initial W and the minibatches are drawn from NumPy's global random
-            state, so `np.random.seed(s)` before `train` makes a run repeatable. With an int they
-            come from `np.random.RandomState(seed)`: the same numbers as after
-            `np.random.seed(seed)`, without touching the global state.
-        dtype : numpy floating dtype or None, keyword-only
-            Dtype of W and of the minibatch arithmetic. None keeps W's dtype, or on the first
-            call takes X's (float64 for integer X). np.float32 with float64 X converts each
-            minibatch, not X.
-        on_divergence : {"warn", "raise"}, keyword-only
-            What happens when the loss stops being a finite number. "warn" (the default, so a
-            course-style search loop goes on): one TrainingDivergedWarning, W becomes all NaN,
-            `self.diverged` becomes True, and the losses so far are returned. "raise": a
-            TrainingDivergedError, with W left as it was before the call.
-
-        Returns
-        -------
-        loss_history : list of float
-            The minibatch loss at each iteration, before that iteration's step; shorter than
-            num_iters only if training diverged.
-
-        Raises
-        ------
-        ValueError
-            If an input does not have the shape, dtype or range described above, or X holds a
-            NaN or an infinity (found when it makes the loss non-finite).
-        TrainingDivergedError
-            With on_divergence="raise", if the loss stops being finite.
         """
-        X, y = check_training_data(X, y)
-        learning_rate = check_number(learning_rate, "learning_rate", positive=True)
-        reg = check_number(reg, "reg")
-        lr_decay = check_number(lr_decay, "lr_decay", positive=True)
-        num_iters = check_count(num_iters, "num_iters")
-        batch_size = check_count(batch_size, "batch_size")
-        if on_divergence not in ("warn", "raise"):
-            raise ValueError(f'on_divergence must be "warn" or "raise"; got {on_divergence!r}')
-        rng = np.random if seed is None else np.random.RandomState(seed)
-        dtype = training_dtype(dtype, X if self.W is None else self.W)
-        W_before = self.W
+        Train this linear classifier using stochastic gradient descent.
 
+        Inputs:
+        - X: A numpy array of shape (N, D) containing training data; there are N
+          training samples each of dimension D.
+        - y: A numpy array of shape (N,) containing training labels; y[i] = c
+          means that X[i] has label 0 <= c < C for C classes.
+        - learning_rate: (float) learning rate for optimization.
+        - reg: (float) regularization strength.
+        - num_iters: (integer) number of steps to take when optimizing
+        - batch_size: (integer) number of training examples to use at each step.
+        - verbose: (boolean) If true, print progress during optimization.
+        - seed: (integer, keyword-only) if given, np.random.seed(seed) first.
+        - on_divergence: (keyword-only) what happens when the loss stops being a
+          finite number: "warn" (one TrainingDivergedWarning; W becomes all NaN and
+          self.diverged True) or "raise" (the same, then TrainingDivergedError).
+
+        Outputs:
+        A list containing the value of the loss function at each training iteration.
+        """
+        check_training_data(X, y, self.W, learning_rate, reg, num_iters, batch_size)
+        if seed is not None:
+            np.random.seed(seed)
         num_train, dim = X.shape
-        num_classes = np.max(y) + 1  # assume y takes values 0...K-1 where K is number of classes
+        num_classes = (
+            np.max(y) + 1
+        )  # assume y takes values 0...K-1 where K is number of classes
         if self.W is None:
             # lazily initialize W
-            self.W = 0.001 * rng.randn(dim, num_classes)
-        self.W = training_weights(self.W, dim, num_classes, dtype)  # a copy: W_before is kept
-        iters_per_epoch = max(1, num_train // batch_size)
+            self.W = 0.001 * np.random.randn(dim, num_classes)
+        steps = StepChecks(self, learning_rate, reg, on_divergence)
 
         # Run stochastic gradient descent to optimize W
         loss_history = []
-        try:
-            for it in BlasThreads().timed_range(num_iters):
-                X_batch = None
-                y_batch = None
+        for it in range(num_iters):
+            X_batch = None
+            y_batch = None
 
-                #########################################################################
-                # TODO:                                                                 #
-                # Sample batch_size elements from the training data and their           #
-                # corresponding labels to use in this round of gradient descent.        #
-                # Store the data in X_batch and their corresponding labels in           #
-                # y_batch; after sampling X_batch should have shape (batch_size, dim)   #
-                # and y_batch should have shape (batch_size,)                           #
-                #                                                                       #
-                # Hint: Use rng.choice to generate indices (rng is np.random, or a      #
-                # seeded generator when train is given a seed). Sampling with           #
-                # replacement is faster than sampling without replacement.              #
-                #########################################################################
-                # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-                batch_indices = rng.choice(num_train, batch_size)  # (batch_size,), with replacement
-                X_batch = X[batch_indices]  # (batch_size, dim)
-                y_batch = y[batch_indices]  # (batch_size,)
-                # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+            #########################################################################
+            # TODO:                                                                 #
+            # Sample batch_size elements from the training data and their           #
+            # corresponding labels to use in this round of gradient descent.        #
+            # Store the data in X_batch and their corresponding labels in           #
+            # y_batch; after sampling X_batch should have shape (batch_size, dim)   #
+            # and y_batch should have shape (batch_size,)                           #
+            #                                                                       #
+            # Hint: Use np.random.choice to generate indices. Sampling with         #
+            # replacement is faster than sampling without replacement.              #
+            #########################################################################
+            # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+            indices = np.random.choice(num_train, batch_size)  # (batch_size,)
+            X_batch = X[indices]  # (batch_size, dim)
+            y_batch = y[indices]  # (batch_size,)
+            # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
-                # Hold this minibatch until the next one exists: freed first (by `X_batch = None`
-                # above), its memory goes back to the system and the next (B, D) array is paged
-                # in afresh, which costs about 0.1 ms a step (6% of a float64 run).
-                _held_batch = X_batch
-                if dtype != X.dtype:
-                    X_batch = np.asarray(X_batch, dtype=dtype)
 
-                # evaluate loss and gradient
-                loss, grad = self.checked_step_loss(X_batch, y_batch, reg, it)
-                if grad is None:
-                    self.stop_diverged(it, learning_rate, reg, on_divergence, W_before)
-                    break
-                loss_history.append(loss)
+            # evaluate loss and gradient
+            steps.check_minibatch(X_batch, y_batch, batch_size, dim)
+            loss, grad = self.loss(X_batch, y_batch, reg)
+            if steps.stop(it, loss, grad, X_batch, loss_history):
+                break
+            loss_history.append(loss)
 
-                # perform parameter update
-                #########################################################################
-                # TODO:                                                                 #
-                # Update the weights using the gradient and the learning rate.          #
-                #########################################################################
-                # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-                self.W -= learning_rate * grad
-                # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+            # perform parameter update
+            #########################################################################
+            # TODO:                                                                 #
+            # Update the weights using the gradient and the learning rate.          #
+            #########################################################################
+            # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+            self.W -= learning_rate * grad
+            # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
 
-                if verbose and it % 100 == 0:
-                    print(f"iteration {it} / {num_iters}: loss {loss:f}")
-                if (it + 1) % iters_per_epoch == 0:
-                    learning_rate *= lr_decay
-        except BaseException:  # an error or an interrupt: W goes back to what it was
-            self.W = W_before
-            raise
+
+            steps.check_update(it, grad)
+            if verbose and it % 100 == 0:
+                print(f"iteration {it} / {num_iters}: loss {loss:f}")
+
+        steps.check_trend(loss_history)
         return loss_history
 
     def predict(self, X):
-        """Use the trained weights of this linear classifier to predict labels for data points.
-
-        Parameters
-        ----------
-        X : array_like, shape (N, D)
-            N examples, one per row.
-
-        Returns
-        -------
-        y_pred : ndarray, shape (N,), integer dtype
-            y_pred[i] is the class with the highest score for X[i].
-
-        Warns
-        -----
-        TrainingDivergedWarning
-            Once, if the scores are not finite numbers (the weights diverged in training, or
-            X @ W overflows); the predictions are still returned, and are meaningless.
         """
-        X = check_prediction_data(X, self.W)
-        overflow = []
+        Use the trained weights of this linear classifier to predict labels for
+        data points.
+
+        Inputs:
+        - X: A numpy array of shape (N, D) containing training data; there are N
+          training samples each of dimension D.
+
+        Returns:
+        - y_pred: Predicted labels for the data in X. y_pred is a 1-dimensional
+          array of length N, and each element is an integer giving the predicted
+          class.
+        """
+        check_prediction_data(X, self.W)
         y_pred = np.zeros(X.shape[0])
-        with np.errstate(all="call", call=lambda kind, flag: overflow.append(kind)):
-            ###########################################################################
-            # TODO:                                                                   #
-            # Implement this method. Store the predicted labels in y_pred.            #
-            ###########################################################################
-            # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-            scores = X.dot(self.W)  # (N, C)
-            y_pred = np.argmax(scores, axis=1)  # (N,)
-            # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
-        if overflow or not np.isfinite(self.W).all():
-            cause = "training diverged" if self.diverged else "X @ W overflowed, or W is not finite"
-            warnings.warn(
-                TrainingDivergedWarning(
-                    f"the scores X @ W are not all finite numbers ({cause}): these predictions "
-                    "are meaningless"
-                ),
-                stacklevel=2,
-            )
+        ###########################################################################
+        # TODO:                                                                   #
+        # Implement this method. Store the predicted labels in y_pred.            #
+        ###########################################################################
+        # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+        scores = X.dot(self.W)  # (N, C)
+        y_pred = np.argmax(scores, axis=1)  # (N,)
+        # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+        check_predictions(y_pred, self.diverged)
         return y_pred
 
     def loss(self, X_batch, y_batch, reg):
-        """Compute the loss function and its derivative.
-
+        """
+        Compute the loss function and its derivative.
         Subclasses will override this.
 
-        Parameters
-        ----------
-        X_batch : ndarray, shape (N, D)
-            A minibatch of N data points; each point has dimension D.
-        y_batch : ndarray, shape (N,)
-            Labels for the minibatch.
-        reg : float
-            Regularization strength.
+        Inputs:
+        - X_batch: A numpy array of shape (N, D) containing a minibatch of N
+          data points; each point has dimension D.
+        - y_batch: A numpy array of shape (N,) containing labels for the minibatch.
+        - reg: (float) regularization strength.
 
-        Returns
-        -------
-        loss : float
-        grad : ndarray, shape (D, C), the gradient with respect to self.W
+        Returns: A tuple containing:
+        - loss as a single float
+        - gradient with respect to self.W; an array of the same shape as W
         """
         raise NotImplementedError(
-            f"{type(self).__name__} has no loss: use a subclass such as Softmax or LinearSVM"
+            f"{type(self).__name__} has no loss: use a subclass such as Softmax"
         )
 
     def save(self, fname, directory=None):
-        """Save W as the course does, `np.save(path, {"W": W})`, and print `<fname> saved.`
-
-        The path is `directory/fname` (directory defaults to cs231n/saved/, created if missing;
-        an absolute fname is used as it is), with ".npy" appended unless fname ends with it, as
-        np.save does. The write is atomic: a temporary file in the same folder, flushed, then
-        renamed over the old file, so a failed save leaves the previous file intact.
-        """
+        """Save model parameters (to cs231n/saved/ unless directory is given)."""
         if self.W is None:
             raise ValueError("there are no weights to save: call train() or load() first")
-        path = weights_path(fname, directory)
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        write_atomically(path, {"W": self.W})
+        fpath = os.path.join(directory or SAVED_DIR, fname)
+        params = {"W": self.W}
+        save_atomically(fpath, params)  # np.save(fpath, params), and a failure keeps the old file
         print(fname, "saved.")
 
     def load(self, fname, directory=None):
-        """Load W saved by `save` (or any .npy of a dict {"W": W} or of a plain W array).
-
-        Prints `<fname> loaded.` and returns True, or prints `<fname> not available.` and returns
-        False when there is no such file. The same path rule as `save`. Reading never runs code
-        from the file (see `load_weights`).
-
-        Raises
-        ------
-        ValueError
-            If the file is not a weights file; the message names it and what it holds.
-        """
-        path = weights_path(fname, directory)
-        if not os.path.exists(path):
+        """Load model parameters, without running code from the file (see load_weights)."""
+        fpath = os.path.join(directory or SAVED_DIR, fname)
+        if not os.path.exists(fpath):
             print(fname, "not available.")
             return False
-        self.W = load_weights(path)
-        self.diverged = False
-        print(fname, "loaded.")
-        return True
+        else:
+            self.W = load_weights(fpath)
+            self.diverged = False
+            print(fname, "loaded.")
+            return True
 
-    def checked_step_loss(self, X_batch, y_batch, reg, it):
-        """self.loss on a minibatch, or (loss, None) if the loss is not finite (divergence).
 
-        Told apart only when something goes wrong: a NaN or infinity in the minibatch is bad
-        input (ValueError), and so is a ValueError from the loss at the first step, where W is
-        the starting W; after that, a ValueError (our losses raise one when the result
-        overflows) or a non-finite loss means that the steps made W diverge.
-        """
-        with np.errstate(all="ignore"):
-            try:
-                loss, grad = self.loss(X_batch, y_batch, reg)
-            except ValueError:
-                if it == 0:
-                    raise
-                loss, grad = np.nan, None
-        if grad is None or not np.isfinite(loss):
-            check_finite_batch(X_batch)
-            return loss, None
-        return loss, grad
+class LinearSVM(LinearClassifier):
+    """ A subclass that uses the Multiclass SVM loss function """
 
-    def stop_diverged(self, it, learning_rate, reg, on_divergence, W_before):
-        """Stop training at iteration it: raise, or warn once and leave W all NaN."""
-        message = (
-            f"training diverged at iteration {it}: the loss stopped being a finite number with "
-            f"learning_rate={learning_rate:g} and reg={reg:g}. Lower the learning rate (or reg): "
-            "SGD on this loss is stable only when learning_rate * reg is well below 1"
-        )
-        if on_divergence == "raise":
-            self.W = W_before
-            raise TrainingDivergedError(message)
-        self.W = np.full_like(self.W, np.nan)
-        self.diverged = True
-        warnings.warn(TrainingDivergedWarning(message), stacklevel=3)
+    def loss(self, X_batch, y_batch, reg):
+        return svm_loss_vectorized(self.W, X_batch, y_batch, reg)
 
 
 class Softmax(LinearClassifier):
-    """A subclass that uses the Softmax + Cross-entropy loss function."""
+    """ A subclass that uses the Softmax + Cross-entropy loss function """
 
     def loss(self, X_batch, y_batch, reg):
         return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)
 
 
 # ------------------------------------------------------------------------------------------------
-# Machinery, not part of the exercise. This file must work copied alone into the course's starter
-# package, beside whatever softmax.py is there, so it keeps its own small checks (softmax.py has
-# the loss's) and its own weights unpickler (cs231n/safe_pickle.py serves the CIFAR-10 batches).
+# Machinery, not part of the exercise: checks of the inputs, clear errors for a TODO left
+# unfilled, divergence, and reading weights without running code from the file. This file must
+# also work copied alone into the course's starter package (numpy and the sibling softmax.py
+# only), so it keeps these helpers to itself rather than importing them from elsewhere in cs231n.
 # ------------------------------------------------------------------------------------------------
 
-
-class BlasThreads:
-    """Run SGD steps on 1 or on all BLAS threads, whichever is faster now.
-
-    Every `period` steps, `trial` steps run on one thread and `trial` on the default number,
-    each timed; the rest of the period runs on the faster choice. So an idle machine gets two
-    threads, and a busy one (another process, the other worker of a search) gets one, within a
-    few steps of the change. The choice compares total times, not medians: on a busy machine a
-    second thread costs little in most steps and a whole scheduler slice in a few, and those few
-    are what makes it slow. Without threadpoolctl, or with one BLAS thread to begin with, it
-    changes nothing. One and two threads may round a product differently, so two runs with the
-    same seed draw the same minibatches and agree to rounding, not always bit for bit.
-    """
-
-    def __init__(self, period=250, trial=8):
-        self.period, self.trial = period, trial
-
-    def timed_range(self, num_iters):
-        """Yield 0 .. num_iters - 1, with the BLAS thread count chosen before each step."""
-        blas = None if ThreadpoolController is None else ThreadpoolController().select(
-            user_api="blas"
-        )
-        most = max([lib["num_threads"] for lib in blas.info()], default=1) if blas else 1
-        if most < 2 or num_iters < 4 * self.trial:
-            yield from range(num_iters)
-            return
-        limiter = blas.limit(limits=1)
-        try:
-            yield from self.steps(num_iters, blas, most)
-        finally:
-            limiter.restore_original_limits()
-
-    def steps(self, num_iters, blas, most):
-        times = {1: [], most: []}
-        threads = 1
-        for it in range(num_iters):
-            phase = it % self.period
-            if phase in (0, self.trial, 2 * self.trial):
-                if phase == 2 * self.trial:  # total times, the first step of each left out
-                    threads = min(times, key=lambda n: sum(times[n][1:]))
-                else:
-                    threads = 1 if phase == 0 else most
-                    times[threads] = []
-                blas.limit(limits=threads)
-            start = time.perf_counter()
-            yield it
-            if phase < 2 * self.trial:
-                times[threads].append(time.perf_counter() - start)
+SAVED_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "saved")
 
 
-def check_count(value, name):
-    """Return value as an int after checking that it is an integer >= 1."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value}")
-    return int(value)
+class TrainingDivergedWarning(RuntimeWarning):
+    """Warned by train when the loss stops being a finite number or rises over training, and by
+    predict when the model's training diverged."""
 
 
-def check_number(value, name, positive=False):
-    """Return value as a float: a finite real number, >= 0 (or > 0 when positive)."""
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise ValueError(f"{name} must be a finite number; got {type(value).__name__} {value!r}")
-    value = float(value)
-    if not (np.isfinite(value) and (value > 0 if positive else value >= 0)):
-        raise ValueError(f"{name} must be a finite number {'> 0' if positive else '>= 0'}; "
-                         f"got {value}")
-    return value
+class TrainingDivergedError(FloatingPointError):
+    """Raised by train(..., on_divergence="raise") when the loss stops being a finite number."""
 
 
-def check_training_data(X, y):
-    """Return X (N, D) and y (N,) as arrays after checking shapes and dtypes, not values of X."""
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 2 or X.shape[0] == 0 or X.dtype.kind not in "iuf":
-        raise ValueError(
-            "X must be a 2-D array of numbers of shape (N, D) with N >= 1; "
-            f"got a {X.ndim}-D array of dtype {X.dtype} and shape {X.shape}"
-        )
-    if y.shape != (X.shape[0],) or y.dtype.kind not in "iu":
-        raise ValueError(
-            f"y must be a 1-D integer array of N = {X.shape[0]} labels, one per row of X; "
-            f"got dtype {y.dtype} and shape {y.shape}"
-        )
-    if y.min() < 0:
-        raise ValueError(f"labels y must be >= 0; got labels from {y.min()} to {y.max()}")
-    return X, y
+def svm_loss_vectorized(W, X, y, reg):
+    """The SVM loss of linear_svm.py, which the 2025 softmax assignment does not include."""
+    try:
+        from .linear_svm import svm_loss_vectorized as svm_loss
+    except ImportError:
+        raise NotImplementedError(
+            "LinearSVM needs svm_loss_vectorized from cs231n/classifiers/linear_svm.py, which "
+            "this assignment (the 2025 softmax exercise) does not include"
+        ) from None
+    return svm_loss(W, X, y, reg)
+
+
+def check_training_data(X, y, W, learning_rate, reg, num_iters, batch_size):
+    """Raise ValueError naming the first argument of train that is not what it must be."""
+    if not isinstance(X, np.ndarray) or X.ndim != 2 or len(X) == 0 or X.dtype.kind not in "iuf":
+        got = f"shape {X.shape}, dtype {X.dtype}" if isinstance(X, np.ndarray) else type(X)
+        raise ValueError(f"X must be a numpy array of numbers of shape (N, D), N >= 1; got {got}")
+    if not isinstance(y, np.ndarray) or y.shape != (len(X),) or y.dtype.kind not in "iu":
+        got = f"shape {y.shape}, dtype {y.dtype}" if isinstance(y, np.ndarray) else type(y)
+        raise ValueError(f"y must be an integer array of shape (N,) = ({len(X)},); got {got}")
+    if y.min() < 0 or (W is not None and y.max() >= W.shape[1]):
+        bound = "[0, C)" if W is None else f"[0, {W.shape[1]}) for the existing W"
+        raise ValueError(f"labels y must lie in {bound}; got {y.min()} to {y.max()}")
+    if W is not None and W.shape[0] != X.shape[1]:
+        raise ValueError(f"X must have D = {W.shape[0]} columns, the rows of W; got {X.shape}")
+    check_number("learning_rate", learning_rate, positive=True)
+    check_number("reg", reg, positive=False)
+    for name, value, low in [("num_iters", num_iters, 0), ("batch_size", batch_size, 1)]:
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+
+
+def check_number(name, value, positive):
+    """Raise ValueError unless value is a finite real number, > 0 if positive, else >= 0."""
+    is_real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, bool
+    )
+    if not (is_real and np.isfinite(value) and (value > 0 if positive else value >= 0)):
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}")
 
 
 def check_prediction_data(X, W):
-    """Return X as an array after checking it against the weights W (D, C)."""
+    """Raise ValueError unless there are weights W (D, C) and X is a numeric (N, D) array."""
     if W is None:
         raise ValueError("this classifier has no weights yet: call train() or load() first")
-    X = np.asarray(X)
-    if X.ndim != 2 or X.shape[1] != W.shape[0] or X.dtype.kind not in "iuf":
-        raise ValueError(
-            f"X must be a 2-D array of numbers of shape (N, D) with D = {W.shape[0]}, the rows "
-            f"of W; got a {X.ndim}-D array of dtype {X.dtype} and shape {X.shape}"
+    if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[1] != W.shape[0]:
+        got = f"shape {X.shape}" if isinstance(X, np.ndarray) else type(X)
+        raise ValueError(f"X must be a numpy array of shape (N, {W.shape[0]}); got {got}")
+
+
+def check_predictions(y_pred, diverged):
+    """Raise NotImplementedError if y_pred is still np.zeros; warn if training diverged."""
+    if diverged:
+        warnings.warn(TrainingDivergedWarning(
+            "this model's training diverged (its W is NaN): these predictions are meaningless"
+        ), stacklevel=3)
+    elif np.asarray(y_pred).dtype.kind == "f" and np.size(y_pred) and not np.any(y_pred):
+        raise NotImplementedError(
+            "y_pred is still np.zeros(N): fill in the TODO in LinearClassifier.predict "
+            "(cs231n/classifiers/linear_classifier.py); y_pred must hold each example's class"
         )
-    return X
 
 
-def check_finite_batch(X_batch):
-    """Raise ValueError if the minibatch holds a NaN or an infinity (bad input, not divergence)."""
-    finite = np.isfinite(X_batch)
-    if not finite.all():
-        raise ValueError(
-            f"X must contain only finite values; a minibatch held {int((~finite).sum())} NaN "
-            "or infinite entries"
+class StepChecks:
+    """What train checks at each step besides the student's code: a TODO left unfilled, a loss
+    that stops being finite (divergence), and a loss that rises over training."""
+
+    def __init__(self, model, learning_rate, reg, on_divergence):
+        if on_divergence not in ("warn", "raise"):
+            raise ValueError(f'on_divergence must be "warn" or "raise"; got {on_divergence!r}')
+        self.model, self.learning_rate, self.reg = model, learning_rate, reg
+        self.on_divergence = on_divergence
+        self.W_first = None
+        model.diverged = False
+
+    def check_minibatch(self, X_batch, y_batch, batch_size, dim):
+        """Raise if the sampling TODO left X_batch or y_batch unset or of the wrong shape."""
+        for name, batch, shape in [("X_batch", X_batch, (batch_size, dim)),
+                                   ("y_batch", y_batch, (batch_size,))]:
+            if batch is None:
+                raise NotImplementedError(
+                    f"{name} is None: fill in the sampling TODO in LinearClassifier.train "
+                    "(cs231n/classifiers/linear_classifier.py)"
+                )
+            if np.shape(batch) != shape:
+                raise ValueError(f"{name} must have shape {shape} after sampling (the sampling "
+                                 f"TODO in LinearClassifier.train); got {np.shape(batch)}")
+
+    def stop(self, it, loss, grad, X_batch, loss_history):
+        """True if training must stop (the loss is not finite); raise if the loss is unfilled."""
+        if it == 0:
+            self.W_first = self.model.W.copy()
+            if not np.any(grad) and np.any(X_batch):
+                raise NotImplementedError(
+                    f"{self.loss_name()} returned loss {loss} and an all-zero gradient at the "
+                    "first step: fill in its TODOs"
+                )
+        if np.isfinite(loss):
+            return False
+        if not np.isfinite(X_batch).all():
+            raise ValueError("X must contain only finite values; a minibatch held NaN or inf")
+        message = divergence_message(it, loss_history, self.learning_rate, self.reg)
+        self.model.W = np.full_like(self.model.W, np.nan)
+        self.model.diverged = True
+        if self.on_divergence == "raise":
+            raise TrainingDivergedError(message)
+        warnings.warn(TrainingDivergedWarning(message), stacklevel=3)
+        return True
+
+    def check_update(self, it, grad):
+        """Raise if the update TODO left W as it was after the first step (a step too small
+        to change any entry of W, as with learning_rate=1e-300, is not a missing update)."""
+        if it > 0 or not np.array_equal(self.model.W, self.W_first):
+            return
+        if np.any(np.abs(self.learning_rate * np.asarray(grad)) > np.spacing(np.abs(self.W_first))):
+            raise NotImplementedError(
+                "self.W did not change in the first step although the gradient is not zero: "
+                "fill in the update TODO in LinearClassifier.train "
+                "(cs231n/classifiers/linear_classifier.py)"
+            )
+
+    def check_trend(self, loss_history):
+        """Warn if the mean loss of the last tenth of training is over 1.5x that of the first
+        tenth: SGD with a right gradient and a stable learning rate lowers the loss."""
+        n = len(loss_history) // 10
+        if self.model.diverged or n == 0:
+            return
+        first, last = np.mean(loss_history[:n]), np.mean(loss_history[-n:])
+        if last > 1.5 * first:
+            warnings.warn(TrainingDivergedWarning(
+                f"the loss rose during training, from {first:g} (mean of the first {n} "
+                f"iterations) to {last:g} (the last {n}): check the update's sign, and the "
+                "gradient with grad_check_sparse, before lowering the learning rate"
+            ), stacklevel=3)
+
+    def loss_name(self):
+        name = f"{type(self.model).__name__}.loss"
+        if isinstance(self.model, Softmax):
+            name += ", that is softmax_loss_vectorized in cs231n/classifiers/softmax.py,"
+        return name
+
+
+def divergence_message(it, loss_history, learning_rate, reg):
+    """Why training stopped at iteration it, and what to look at first."""
+    message = (f"training diverged at iteration {it}: the loss stopped being a finite number "
+               f"with learning_rate={learning_rate:g} and reg={reg:g}. ")
+    if learning_rate * reg >= 1:
+        return message + (f"Lower the learning rate (or reg): with learning_rate * reg = "
+                          f"{learning_rate * reg:g} >= 1 the regularization alone makes W grow")
+    if len(loss_history) < 2 or loss_history[1] > loss_history[0]:
+        rise = f" ({loss_history[0]:g}, then {loss_history[1]:g})" if len(loss_history) > 1 else ""
+        return message + (
+            f"The loss rose from the first steps{rise}: check the gradient with grad_check_sparse "
+            "(one not divided by N, or of the wrong sign, does this), then the learning rate"
         )
+    return message + "Lower the learning rate"
 
 
-def training_dtype(dtype, source):
-    """The floating dtype training computes in: dtype if given, else source's (float64 for
-    an integer source)."""
-    if dtype is None:
-        return np.dtype(np.float64) if source.dtype.kind in "iu" else source.dtype
-    dtype = np.dtype(dtype)
-    if dtype.kind != "f":
-        raise ValueError(f"dtype must be a floating-point dtype; got {dtype}")
-    return dtype
-
-
-def training_weights(W, dim, num_classes, dtype):
-    """A new copy of W (D, C) in dtype, after checking that it fits the data."""
-    W = np.asarray(W)
-    if W.ndim != 2 or W.shape[0] != dim or W.dtype.kind not in "iuf":
-        raise ValueError(
-            f"W must be a real (D, C) array with D = {dim}, the columns of X; "
-            f"got dtype {W.dtype} and shape {W.shape}"
-        )
-    if W.shape[1] < num_classes:
-        raise ValueError(
-            f"labels y must lie in [0, C) = [0, {W.shape[1]}) for the existing W of shape "
-            f"{W.shape}; got labels up to {num_classes - 1}"
-        )
-    return W.astype(dtype)
-
-
-def weights_path(fname, directory=None):
-    """directory/fname (directory defaults to cs231n/saved/), with ".npy" as np.save adds it."""
-    path = os.path.join(SAVED_DIR if directory is None else directory, os.fspath(fname))
-    return path if path.endswith(".npy") else path + ".npy"
-
-
-def write_atomically(path, params):
+def save_atomically(path, params):
     """np.save(path, params) through a temporary file in the same folder, then os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", suffix=".tmp")
+    path = os.fspath(path)
+    path = path if path.endswith(".npy") else path + ".npy"  # as np.save names it
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             np.save(f, params)
-            f.flush()
-            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
@@ -523,105 +388,45 @@ def write_atomically(path, params):
 
 
 class WeightsUnpickler(pickle.Unpickler):
-    """Unpickles only what `np.save(path, {"W": W})` writes: numpy arrays, dicts and strings."""
+    """Rebuilds only numpy arrays, what np.save(path, {"W": W}) writes; refuses anything else.
+    (cs231n/safe_pickle.py, for the CIFAR-10 batches, is the package's general one.)"""
 
-    ALLOWED = {
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-    }
+    ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
+               ("numpy._core.multiarray", "_reconstruct")}
 
     def find_class(self, module, name):
         if (module, name) in self.ALLOWED:
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(
-            f"it refers to {module}.{name}, which a weights file never does"
-        )
+        raise pickle.UnpicklingError(f"it refers to {module}.{name}, as a weights file never does")
 
 
 def load_weights(path):
-    """Read the weights W from a .npy file without ever running code from it.
+    """W (D, C) from a .npy file of {"W": W} (or of a plain W) without running code from it.
 
-    Accepts the course's format (a dict {"W": W} saved with np.save, read with a restricted
-    unpickler that admits only numpy arrays, dicts and strings) and a plain array saved with
-    np.save (read with allow_pickle=False). Safe to call on any file, e.g. a student's.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-
-    Returns
-    -------
-    W : ndarray, shape (D, C), floating dtype (integer arrays become float64)
-
-    Raises
-    ------
-    FileNotFoundError
-        If there is no file at path.
-    ValueError
-        If the file is not such a weights file; the message names it and what it holds.
+    Raises ValueError, naming the file and what it holds, if it is not such a weights file.
     """
     with open(path, "rb") as f:
-        data = f.read()
-    what = describe_npy(data)
-    if what is not None:
-        raise ValueError(f"{path} is not a weights file: {what}")
-    stream = io.BytesIO(data)
-    version = np.lib.format.read_magic(stream)
-    if version == (1, 0):
-        _, _, dtype = np.lib.format.read_array_header_1_0(stream)
-    elif version == (2, 0):
-        _, _, dtype = np.lib.format.read_array_header_2_0(stream)
-    else:
-        raise ValueError(f"{path}: .npy format version {version} is not supported")
-    if not dtype.hasobject:
-        W = np.load(io.BytesIO(data), allow_pickle=False)
-    else:
         try:
-            content = WeightsUnpickler(stream).load()
-        except Exception as exc:  # a damaged or hostile pickle can fail in almost any way
-            raise ValueError(f"{path} is not a weights file: {exc}") from None
-        W = weights_from_content(content, path)
-    return checked_weights(W, path)
-
-
-def describe_npy(data):
-    """None if data starts like a .npy file, else what it seems to be instead."""
-    if not data:
-        return "it is empty"
-    if data.startswith(b"\x93NUMPY"):
-        return None
-    if data.startswith(b"PK"):
-        return "it is a zip archive (an .npz?), expected a .npy file written by np.save"
-    return f"it does not start like a .npy file (first bytes {data[:8]!r})"
-
-
-def weights_from_content(content, path):
-    """W from the unpickled content of a course-format file: a 0-d object array of a dict."""
-    if isinstance(content, np.ndarray) and content.dtype == object and content.shape == ():
-        content = content[()]
-    if not isinstance(content, dict) or not all(isinstance(key, str) for key in content):
-        keys = sorted(map(repr, content)) if isinstance(content, dict) else None
-        raise ValueError(
-            f"{path} is not a weights file: expected a dict with str keys such as 'W', got "
-            f"{type(content).__name__}" + (f" with keys {keys}" if keys else "")
-        )
-    for key, value in content.items():
-        if not isinstance(value, np.ndarray) or value.dtype.kind not in "iuf":
-            raise ValueError(
-                f"{path}: expected every value to be a numeric array, got {key!r}: "
-                f"{type(value).__name__}" + (f" of dtype {value.dtype}" if
-                                            isinstance(value, np.ndarray) else "")
-            )
-    if "W" not in content:
-        raise ValueError(f"{path} has no 'W': its keys are {sorted(content)}")
-    return content["W"]
-
-
-def checked_weights(W, path):
-    """W as a 2-D floating array, or ValueError naming the file."""
-    if not isinstance(W, np.ndarray) or W.ndim != 2 or W.dtype.kind not in "iuf":
-        found = f"dtype {W.dtype} and shape {W.shape}" if isinstance(W, np.ndarray) else type(W)
-        raise ValueError(f"{path} must hold a 2-D numeric W of shape (D, C); got {found}")
-    return W.astype(np.float64) if W.dtype.kind in "iu" else W
+            version = np.lib.format.read_magic(f)
+            if version not in ((1, 0), (2, 0)):
+                raise ValueError(f"its .npy format version {version} is not supported")
+            read_header = getattr(np.lib.format, f"read_array_header_{version[0]}_0")
+            _, _, dtype = read_header(f)
+            if dtype.hasobject:
+                content = WeightsUnpickler(f).load()
+                content = content[()] if isinstance(content, np.ndarray) else content
+            else:
+                f.seek(0)
+                content = np.load(f, allow_pickle=False)
+        except Exception as exc:  # a damaged or hostile file can fail in almost any way
+            raise ValueError(f"{path} is not a weights file written by np.save: {exc}") from None
+    if isinstance(content, dict):
+        W = content.get("W")
+        found = f"a dict with keys {sorted(map(str, content))}"
+    else:
+        W, found = content, f"a {type(content).__name__}"
+    if isinstance(W, np.ndarray) and W.ndim == 2 and W.dtype.kind in "iuf":
+        return W.astype(np.float64) if W.dtype.kind in "iu" else W
+    if isinstance(W, np.ndarray):
+        found += f", W of dtype {W.dtype} and shape {W.shape}"
+    raise ValueError(f"{path} must hold {{'W': W}} or W, a 2-D numeric array; it holds {found}")
