@@ -184,6 +184,10 @@ def test_metadata_is_what_the_installed_jupyter_writes():
     assert nb.metadata.language_info.name == "python"
     ids = [cell.id for cell in nb.cells]
     assert len(set(ids)) == len(ids)
+    # Byte for byte what Jupyter's writer (nbformat.write, which Lab and Notebook 7 save with)
+    # makes of it, so that opening and saving it changes nothing.
+    text = NOTEBOOK.read_text(encoding="utf-8")
+    assert nbformat.writes(nbformat.reads(text, as_version=nbformat.NO_CONVERT)) + "\n" == text
 
 
 def test_one_small_parameters_cell():
