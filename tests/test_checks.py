@@ -53,6 +53,14 @@ def test_repository_solution_passes_every_check():
         assert verdict.passed, str(verdict)
 
 
+def test_train_check_leaves_the_notebooks_random_state_as_it_found_it():
+    np.random.seed(1234)
+    expected = np.random.rand(3)
+    np.random.seed(1234)
+    assert checks.run_check("train").passed
+    assert np.array_equal(np.random.rand(3), expected)
+
+
 def test_course_style_solution_passes_every_check_in_a_plain_copy(tmp_path):
     status, output = run_checks(student_package(tmp_path))
     assert status == 0, output
