@@ -4,24 +4,31 @@ SUBMISSION is the `a1_code_submission.zip` written by collectSubmission.sh, or a
 out like this repository. The grader
 
 1. copies the files it grades out of the submission safely (`unpack`),
-2. runs the submitted `softmax.py` and `linear_classifier.py`, one test at a time, in a separate
-   process with CPU, memory, output and wall-clock limits (`sandbox`, `worker`), on hidden
-   problems drawn from a fixed seed (`problems`), and compares what they return with this
-   repository's reference solution, evaluated in the grader's own process (`code_tests`),
-3. scores the exported weights on CIFAR-10 (`weights`) and checks the worksheet (`notebook`),
+2. scores the exported weights on CIFAR-10 (`weights`) and checks the worksheet (`notebook`),
+   before any submitted code runs, so that nothing the code does can change what they score,
+3. runs the submitted `softmax.py` and `linear_classifier.py`, one test at a time, in a separate
+   process isolated from the grading machine (`isolation`: its own unprivileged user, namespaces,
+   a minimal view of the file system) with limits for the whole task (`task_limits`, `sandbox`,
+   `worker`), on hidden problems (`problems`), and compares what they return with the reference
+   solution, evaluated in the grader's own process (`code_tests`),
 4. writes Gradescope's results.json and prints a summary (`results`).
+
+One overall deadline bounds the whole grading (`DEADLINE_SECONDS`, under Gradescope's default
+10 minutes): the tests that have not run by then score 0 with a message saying so.
 
 The same submission always gets the same score, except for the speed test, which times code
 and is lenient about it (the best of several measurements, and several attempts). POINTS
 lists what each test is worth, 100 in all.
 """
 
+import dataclasses
 import tempfile
 import time
 
 from cs231n.datasets import CIFAR10_DIR
 
 from . import code_tests, notebook, weights
+from . import isolation as iso
 from .results import TestResult
 from .sandbox import Limits
 from .unpack import SAVED, read_submission
@@ -45,10 +52,54 @@ POINTS = {
 }
 GROUPS = ("losses", "numgrad", "speed", "train", "predict", "weights", "notebook")
 DATA_GROUPS = ("weights",)
+FILE_GROUPS = ("weights", "notebook")  # scored from the submission's files, before any code runs
 DEFAULT_LIMITS = Limits()
+DEADLINE_SECONDS = 480.0
 
 
-def grade(source, groups=GROUPS, cifar10_dir=CIFAR10_DIR, splits=None, limits=DEFAULT_LIMITS):
+class GraderError(RuntimeError):
+    """The grader itself failed: `results` holds the tests graded before it did, `notes` too."""
+
+    def __init__(self, message, results, notes):
+        super().__init__(message)
+        self.results = results
+        self.notes = notes
+
+
+def isolation_note(isolation):
+    """One line for the students and staff: how the submitted code was isolated."""
+    if not isolation.isolated:
+        return "Not isolated: the submitted code ran as the grader's own user (staff: run as root)."
+    return f"The submitted code ran isolated ({isolation.mode}, user {isolation.user})."
+
+
+def run_group(group, submission, splits, limits):
+    """The TestResults of one group of tests."""
+    if group == "losses":
+        return code_tests.grade_losses(submission, limits, POINTS)
+    if group == "numgrad":
+        return [code_tests.grade_numgrad(submission, limits, POINTS["numgrad"])]
+    if group == "speed":
+        return [code_tests.grade_speed(submission, limits, POINTS["speed"])]
+    if group == "train":
+        return code_tests.grade_train(submission, limits, POINTS)
+    if group == "predict":
+        return [code_tests.grade_predict(submission, limits, POINTS["predict"])]
+    if group == "weights":
+        return weights.grade_weights(submission, splits, POINTS)
+    return notebook.grade_notebook(submission, POINTS)
+
+
+def grade(
+    source,
+    groups=GROUPS,
+    cifar10_dir=CIFAR10_DIR,
+    splits=None,
+    limits=DEFAULT_LIMITS,
+    isolation="auto",
+    allow_unisolated=False,
+    deadline_seconds=DEADLINE_SECONDS,
+):
     """Grade a submission; return (list of TestResult, notes).
 
     Parameters
@@ -62,7 +113,14 @@ def grade(source, groups=GROUPS, cifar10_dir=CIFAR10_DIR, splits=None, limits=DE
     splits : dict or None
         Already loaded `weights.load_splits(...)`, to share between gradings.
     limits : sandbox.Limits
-        Resource limits of each test's process.
+        Resource limits of each test's task.
+    isolation : str or isolation.Isolation
+        "auto" (the strongest isolation this machine offers), a mode of `isolation.MODES`, or an
+        Isolation already chosen by `isolation.choose`.
+    allow_unisolated : bool
+        Grade even when the submitted code cannot be isolated (the grader is not root).
+    deadline_seconds : float
+        The whole grading's time limit: the tests not run by then score 0.
 
     Raises
     ------
@@ -70,32 +128,48 @@ def grade(source, groups=GROUPS, cifar10_dir=CIFAR10_DIR, splits=None, limits=DE
         If the submission cannot be read safely.
     FileNotFoundError
         If the weights must be scored and CIFAR-10 is not available.
+    isolation.IsolationUnavailable
+        If the code cannot be isolated and `allow_unisolated` is False.
+    GraderError
+        If the grader itself fails; it holds the tests graded until then.
     """
     unknown = set(groups) - set(GROUPS)
     if unknown:
         raise ValueError(f"unknown test groups {sorted(unknown)}; expected some of {GROUPS}")
-    results, notes = [], []
+    start = time.monotonic()
+    notes, graded = [], {}
     with tempfile.TemporaryDirectory(prefix="grade-") as workdir:
+        if isinstance(isolation, str):
+            isolation = iso.choose(isolation, workdir)
+        if not isolation.isolated and not allow_unisolated:
+            raise iso.IsolationUnavailable(
+                "the submitted code cannot be isolated: the grader is not root (it would run "
+                "as the grader's own user, with the grader's files in reach); run as root, or "
+                "pass allow_unisolated (--allow-unisolated) to grade anyway"
+            )
+        limits = dataclasses.replace(
+            limits,
+            deadline=start + deadline_seconds,
+            deadline_seconds=deadline_seconds,
+            isolation=isolation,
+        )
         submission = read_submission(source, workdir)
         if submission.missing:
             notes.append("not in the submission: " + ", ".join(submission.missing))
         if "weights" in groups and splits is None and any(submission.path(n) for n in SAVED):
             splits = weights.load_splits(cifar10_dir)  # first: without data, fail fast
-        if "losses" in groups:
-            results += code_tests.grade_losses(submission, limits, POINTS)
-        if "numgrad" in groups:
-            results.append(code_tests.grade_numgrad(submission, limits, POINTS["numgrad"]))
-        if "speed" in groups:
-            results.append(code_tests.grade_speed(submission, limits, POINTS["speed"]))
-        if "train" in groups:
-            results += code_tests.grade_train(submission, limits, POINTS)
-        if "predict" in groups:
-            results.append(code_tests.grade_predict(submission, limits, POINTS["predict"]))
-        if "weights" in groups:
-            results += weights.grade_weights(submission, splits, POINTS)
-        if "notebook" in groups:
-            results += notebook.grade_notebook(submission, POINTS)
-    return results, notes
+        order = [g for g in FILE_GROUPS if g in groups] + [
+            g for g in groups if g not in FILE_GROUPS
+        ]
+        try:
+            for group in order:
+                graded[group] = run_group(group, submission, splits, limits)
+        except Exception as err:  # noqa: BLE001 - any failure of the grader is reported
+            done = [r for g in GROUPS for r in graded.get(g, [])]
+            message = f"grader error in the {group!r} tests: {type(err).__name__}: {err}"
+            raise GraderError(message, done, notes + [isolation_note(isolation)]) from err
+    notes.append(isolation_note(isolation))
+    return [r for g in GROUPS for r in graded.get(g, [])], notes
 
 
 def timed_grade(source, **kwargs):
@@ -105,4 +179,12 @@ def timed_grade(source, **kwargs):
     return results, notes, time.perf_counter() - start
 
 
-__all__ = ["GROUPS", "POINTS", "TestResult", "grade", "timed_grade"]
+__all__ = [
+    "DEADLINE_SECONDS",
+    "GROUPS",
+    "GraderError",
+    "POINTS",
+    "TestResult",
+    "grade",
+    "timed_grade",
+]
