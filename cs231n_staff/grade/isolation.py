@@ -27,6 +27,7 @@ allowed to (`--allow-unisolated`), with the process-group kill and the resource 
 `sandbox` alone.
 """
 
+import dataclasses
 import fcntl
 import os
 import pwd
@@ -43,11 +44,11 @@ from pathlib import Path
 
 import numpy as np
 
+from . import task_limits
+
 STUDENT_USER = "cs231n-student"
 NOBODY_UID = 65534
 LOCK_DIR = Path("/run/cs231n-grade")
-CGROUP_ROOT = Path("/sys/fs/cgroup")
-CGROUP_NAME = "cs231n-grade"
 SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin")
 SANDBOX_TASK_DIR = "/task"
@@ -83,6 +84,8 @@ class Isolation:
     user: str = ""
     python: str = ""
     numpy_site: str = ""
+    cgroup: bool = False
+    tmpfs: bool = False
 
     @property
     def isolated(self):
@@ -111,6 +114,15 @@ class Isolation:
         else:
             found.append("filesystem: file permissions only (the grader's files must not be "
                          "readable by other users)")
+        if self.cgroup:
+            found.append("a control group per task: memory, processes and one CPU core for the "
+                         "whole task")
+        else:
+            found.append("no control group: memory per process, processes per user (RLIMIT_NPROC)")
+        if self.tmpfs:
+            found.append("task folder: a size-limited tmpfs, removed after the task")
+        else:
+            found.append("task folder: a plain folder (only the size of each file is limited)")
         return found
 
 
@@ -288,7 +300,11 @@ def choose(requested="auto", scratch=None):
     for mode in candidates:
         isolation = Isolation(mode, uid, gid, user, python, site)
         if shutil.which(tools[mode]) and probe(isolation, scratch):
-            return isolation
+            return dataclasses.replace(
+                isolation,
+                cgroup=task_limits.cgroup_version() > 0,
+                tmpfs=task_limits.can_mount_tmpfs(scratch, uid, gid),
+            )
         tried.append(mode)
     raise IsolationUnavailable(
         f"no isolation works on this machine (tried {', '.join(tried)}): the student user "

@@ -15,8 +15,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from .isolation import CGROUP_NAME, CGROUP_ROOT
-
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+CGROUP_NAME = "cs231n-grade"
 CPU_PERIOD_US = 100_000
 KILL_ROUNDS = 50
 
@@ -133,3 +133,16 @@ def unmount(folder):
         ["umount", "--lazy", str(folder)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
     )
+
+
+def can_mount_tmpfs(scratch, uid, gid):
+    """True if a tmpfs can be mounted (and unmounted) in the folder `scratch`."""
+    folder = Path(scratch) / "tmpfs-probe"
+    folder.mkdir()
+    try:
+        if not mount_tmpfs(folder, 2**20, uid, gid):
+            return False
+        unmount(folder)
+        return True
+    finally:
+        folder.rmdir()
