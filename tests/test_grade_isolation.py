@@ -120,7 +120,7 @@ def test_honest_reference_scores_full_marks_isolated(tmp_path, isolation, baseli
     """The control: the reference itself, isolated, earns what the attacks want to steal."""
     score, results, notes = graded(tmp_path, REFERENCE.read_text(), isolation)
     assert score == sum(r.max_score for r in results) > baseline
-    assert any(isolation.mode in note for note in notes)
+    assert not [note for note in notes if note.startswith("Not isolated")]
     assert_nothing_left(isolation)
 
 

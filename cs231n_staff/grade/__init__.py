@@ -55,6 +55,9 @@ DATA_GROUPS = ("weights",)
 FILE_GROUPS = ("weights", "notebook")  # scored from the submission's files, before any code runs
 DEFAULT_LIMITS = Limits()
 DEADLINE_SECONDS = 480.0
+UNISOLATED_NOTE = (
+    "Not isolated: the submitted code ran as the grader's own user (staff: run as root)."
+)
 
 
 class GraderError(RuntimeError):
@@ -64,13 +67,6 @@ class GraderError(RuntimeError):
         super().__init__(message)
         self.results = results
         self.notes = notes
-
-
-def isolation_note(isolation):
-    """One line for the students and staff: how the submitted code was isolated."""
-    if not isolation.isolated:
-        return "Not isolated: the submitted code ran as the grader's own user (staff: run as root)."
-    return f"The submitted code ran isolated ({isolation.mode}, user {isolation.user})."
 
 
 def run_group(group, submission, splits, limits):
@@ -167,8 +163,9 @@ def grade(
         except Exception as err:  # noqa: BLE001 - any failure of the grader is reported
             done = [r for g in GROUPS for r in graded.get(g, [])]
             message = f"grader error in the {group!r} tests: {type(err).__name__}: {err}"
-            raise GraderError(message, done, notes + [isolation_note(isolation)]) from err
-    notes.append(isolation_note(isolation))
+            raise GraderError(message, done, notes) from err
+    if not isolation.isolated:
+        notes.append(UNISOLATED_NOTE)
     return [r for g in GROUPS for r in graded.get(g, [])], notes
 
 
