@@ -34,7 +34,7 @@ outside the task folder, and cannot be mistaken for the reply.
 import io
 import json
 import os
-import resource
+import shlex
 import shutil
 import signal
 import stat
@@ -142,20 +142,28 @@ def minimal_env(task_dir):
     return iso.minimal_env(task_dir)
 
 
-def limit_resources(limits, cgroup=None):
-    """The preexec_fn of the task's process: join its control group, apply `limits`."""
+def limit_command(limits, cgroup=None):
+    """The prefix that puts the task in its control group and applies `limits` to it.
 
-    def apply():
-        if cgroup is not None and cgroup.active:
-            cgroup.join()
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if limits.isolation is not None and limits.isolation.isolated:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-
-    return apply
+    A shell writes its own pid into the group's `cgroup.procs` and execs `prlimit`, which sets
+    the resource limits and execs the rest: no Python runs between fork and exec (no
+    preexec_fn), so starting a task is safe from a grader with several threads.
+    """
+    command = []
+    if cgroup is not None and cgroup.active:
+        writes = "".join(f"echo $$ > {shlex.quote(str(f))} || exit 125; " for f in cgroup.procs())
+        command += ["/bin/sh", "-c", writes + 'exec "$@"', "sh"]
+    cpu = limits.cpu_seconds
+    command += [
+        "prlimit",
+        f"--cpu={cpu}:{cpu + 5}",
+        f"--as={limits.memory_bytes}",
+        f"--fsize={limits.file_bytes}",
+        "--core=0",
+    ]
+    if limits.isolation is not None and limits.isolation.isolated:
+        command.append(f"--nproc={limits.processes}")
+    return command + ["--"]
 
 
 def describe_end(returncode, limits, timed_out, wall_seconds=None):
@@ -366,6 +374,7 @@ def run_in(task_dir, scratch, submission, task, args, arrays, limits, wall, isol
     give_to_student(task_dir, isolation)
     command = [isolation.python, "-I", "-S", "worker.py"]
     argv, cwd, seen_dir = iso.wrap(isolation, task_dir, command)
+    argv = limit_command(limits, cgroup) + argv
     stdout, stderr = Path(scratch) / "stdout.txt", Path(scratch) / "stderr.txt"
     with open(stdout, "wb") as out, open(stderr, "wb") as err:
         proc = subprocess.Popen(
@@ -375,7 +384,6 @@ def run_in(task_dir, scratch, submission, task, args, arrays, limits, wall, isol
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
-            preexec_fn=limit_resources(limits, cgroup),
             start_new_session=True,
         )
         timed_out = False

@@ -78,10 +78,9 @@ class TaskCgroup:
     def active(self):
         return bool(self.folders)
 
-    def join(self):
-        """Move the calling process into the group (called in the task's child before exec)."""
-        for folder in self.folders:
-            write(folder / "cgroup.procs", os.getpid())
+    def procs(self):
+        """The `cgroup.procs` files a process writes its pid into to join the group."""
+        return [folder / "cgroup.procs" for folder in self.folders]
 
     def pids(self):
         found = set()
