@@ -4,7 +4,8 @@ Every attack is the same non-solving `softmax.py` (losses 0, gradients 0) with a
 it is imported. Each test asserts that the attack scores no more than that code without it, that
 a results.json was written where the CLI is used, and that nothing of the task outlives it: no
 process of the student user, no file of it in the shared temporary folders. The isolation needs
-root (to run the code as another user), so these tests skip elsewhere.
+root (to run the code as another user), so those tests skip elsewhere; the last tests, on how the
+grader fails and refuses, run anywhere.
 """
 
 import dataclasses
@@ -33,9 +34,6 @@ LIMITS = Limits(cpu_seconds=10, wall_seconds=30, memory_bytes=2**30, file_bytes=
 
 EXHAUST_LIMITS = dataclasses.replace(LIMITS, cpu_seconds=2, wall_seconds=5)
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="isolating the submitted code needs root (CI runs as root)"
-)
 
 NOT_SOLVING = """
 import numpy as np
@@ -67,6 +65,8 @@ def attack(code):
 
 @pytest.fixture(scope="module")
 def isolation(tmp_path_factory):
+    if os.geteuid() != 0:
+        pytest.skip("isolating the submitted code needs root (CI runs as root)")
     chosen = iso.choose("auto", tmp_path_factory.mktemp("probe"))
     if not chosen.isolated:
         pytest.skip("no isolation available on this machine")
@@ -357,9 +357,26 @@ def test_results_json_says_grader_error_and_keeps_graded_tests(tmp_path, monkeyp
     monkeypatch.setattr(code_tests, "grade_predict", broken)
     folder = write_submission(tmp_path / "sub", REFERENCE.read_text())
     out = tmp_path / "results.json"
-    status = cli.main([str(folder), "--out", str(out), "--groups", "losses,predict"])
+    argv = [str(folder), "--out", str(out), "--groups", "losses,predict", "--allow-unisolated"]
+    status = cli.main(argv)
     data = json.loads(out.read_text())
     assert status == 3
     assert data["extra_data"]["grader_status"].startswith("grader error")
     assert "Grader error" in data["output"]
     assert data["tests"] and data["score"] == sum(t["max_score"] for t in data["tests"])
+
+
+def test_unisolated_grading_is_refused_without_the_flag(tmp_path):
+    from cs231n_staff.grade import __main__ as cli
+
+    folder = write_submission(tmp_path / "sub", REFERENCE.read_text())
+    with pytest.raises(iso.IsolationUnavailable, match="allow-unisolated"):
+        grade(folder, groups=("losses",), limits=LIMITS, isolation="none")
+    out = tmp_path / "results.json"
+    assert cli.main([str(folder), "--out", str(out), "--isolation", "none"]) == 4
+    data = json.loads(out.read_text())
+    assert data["tests"] == [] and "cannot be isolated" in data["extra_data"]["grader_status"]
+    results, notes = grade(
+        folder, groups=("losses",), limits=LIMITS, isolation="none", allow_unisolated=True
+    )
+    assert results and any(note.startswith("Not isolated") for note in notes)
