@@ -22,9 +22,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cs231n.datasets import CIFAR10_DIR
 from cs231n_staff.grade import grade
 from cs231n_staff.grade import isolation as iso
 from cs231n_staff.grade.sandbox import Limits
+from cs231n_staff.grade.weights import load_splits
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "cs231n" / "classifiers" / "softmax.py"
@@ -258,8 +260,8 @@ for path in {targets!r}:
 def test_swapping_the_scored_files_after_they_are_read(tmp_path, isolation):
     """Zero weights and an unrun notebook stay scored as such, whatever the code overwrites."""
     good = ROOT / "cs231n" / "saved" / "best_softmax.npy"
-    if not good.exists():
-        pytest.skip("the repository's cs231n/saved/best_softmax.npy is missing")
+    if not good.exists() or not (Path(CIFAR10_DIR) / "test_batch").exists():
+        pytest.skip("needs the repository's cs231n/saved/best_softmax.npy and CIFAR-10")
     folder = tmp_path / "sub"
     code = f"""
 import glob, shutil
@@ -277,8 +279,11 @@ for path in targets:
         for saved in ("softmax.npy", "best_softmax.npy"):
             np.save(target / "cs231n" / "saved" / saved, {"W": np.zeros((3073, 10))})
     groups = ("weights", "losses")
-    honest, _ = grade(tmp_path / "honest", groups=groups, limits=LIMITS, isolation=isolation)
-    attacked, _ = grade(folder, groups=groups, limits=LIMITS, isolation=isolation)
+    splits = load_splits(CIFAR10_DIR)
+    honest, _ = grade(
+        tmp_path / "honest", groups=groups, limits=LIMITS, isolation=isolation, splits=splits
+    )
+    attacked, _ = grade(folder, groups=groups, limits=LIMITS, isolation=isolation, splits=splits)
     assert sum(r.score for r in attacked) <= sum(r.score for r in honest)
     assert_nothing_left(isolation)
 
