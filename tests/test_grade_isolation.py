@@ -385,3 +385,29 @@ def test_unisolated_grading_is_refused_without_the_flag(tmp_path):
         folder, groups=("losses",), limits=LIMITS, isolation="none", allow_unisolated=True
     )
     assert results and any(note.startswith("Not isolated") for note in notes)
+
+
+@pytest.mark.parametrize("link", [False, True], ids=["huge_npy_header", "reply_is_a_link"])
+def test_a_forged_reply_is_refused_without_crashing(tmp_path, isolation, baseline, link):
+    """A reply written by the code itself: an .npy header declaring 10^13 floats, or reply.json
+    linking to a file of the grading machine (the reference), which must never be read."""
+    entry = '{"error": null, "mutated": [], "loss": 1.0, "problem": null}'
+    code = f"""
+import io, os, struct, zipfile
+header = "{{'descr': '<f8', 'fortran_order': False, 'shape': (10000000000000,), }}"
+header = header.encode() + b" " * (63 - len(header) % 64) + b"\\n"
+npy = b"\\x93NUMPY\\x01\\x00" + struct.pack("<H", len(header)) + header + bytes(128)
+with zipfile.ZipFile("reply.npz", "w") as archive:
+    archive.writestr("dW0.npy", npy)
+if {link!r}:
+    os.symlink({str(REFERENCE)!r}, "reply.json")
+else:
+    with open("reply.json", "w") as f:
+        f.write('{{"problems": [' + ", ".join([{entry!r}] * 8) + ']}}')
+os._exit(0)
+"""
+    score, results, _ = graded(tmp_path, attack(code), isolation)
+    assert score <= baseline and results
+    reference_line = "def softmax_loss_vectorized"
+    assert not [r for r in results if reference_line in "\n".join(r.lines)]
+    assert_nothing_left(isolation)
