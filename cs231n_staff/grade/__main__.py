@@ -72,9 +72,17 @@ def parse_args(argv):
 
 
 def write(path, results, seconds, notes, isolation=None, status=None):
-    """Write results.json: Gradescope's schema, plus how the code was isolated (extra_data)."""
+    """Write results.json: Gradescope's schema, plus how the code was isolated (extra_data).
+
+    The results are shown to the students at once (`visibility`), the grader's own printed
+    output is not (`stdout_visibility`), and each test is marked passed or failed (`status`).
+    """
     data = results_json(results, seconds, notes)
     data["output_format"] = "md"
+    data["visibility"] = "visible"
+    data["stdout_visibility"] = "hidden"
+    for test in data["tests"]:
+        test["status"] = "passed" if test["score"] >= test["max_score"] else "failed"
     extra = {"grader_status": status or "graded"}
     if isolation is not None:
         extra["isolation"] = {"mode": isolation.mode, "protections": isolation.protections()}
