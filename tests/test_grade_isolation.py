@@ -356,7 +356,7 @@ def test_results_json_says_grader_error_and_keeps_graded_tests(tmp_path, monkeyp
     from cs231n_staff.grade import __main__ as cli
     from cs231n_staff.grade import code_tests
 
-    def broken(submission, limits, points):
+    def broken(*args, **kwargs):
         raise RuntimeError("a bug in the grader")
 
     monkeypatch.setattr(code_tests, "grade_predict", broken)
