@@ -14,8 +14,12 @@ ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SRC="$ROOT/source"
 VENV=/opt/cs231n-grader
 
+# The tools the isolation uses: bwrap, and setpriv, prlimit, unshare, mount, kill, useradd.
 PACKAGES=""
-command -v bwrap >/dev/null 2>&1 || PACKAGES="bubblewrap"
+for pair in bwrap:bubblewrap setpriv:util-linux prlimit:util-linux unshare:util-linux \
+    mount:mount kill:procps useradd:passwd; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || PACKAGES="$PACKAGES ${pair#*:}"
+done
 [ -n "${GRADER_PYTHON:-}" ] || PACKAGES="$PACKAGES python3 python3-venv python3-pip"
 if [ -n "$PACKAGES" ]; then
     export DEBIAN_FRONTEND=noninteractive
