@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
-.PHONY: setup data run test lint bench submit release clean
+.PHONY: setup data run test lint bench submit release autograder clean
 
 # Code and tools, then CIFAR-10 (unless SKIP_DATA=1, as in CI).
 setup: $(STAMP)
@@ -57,6 +57,11 @@ submit: $(STAMP)
 release: $(STAMP)
 	$(BIN)/python -m cs231n_staff.release dist/assignment1-softmax
 	$(BIN)/python -m pytest -q tests/test_release.py
+
+# The Gradescope autograder bundle: dist/autograder.zip (see docs/gradescope.md). The staff
+# secret is $$CS231N_GRADER_SECRET when set, else a fresh random one.
+autograder: $(STAMP)
+	$(BIN)/python -m cs231n_staff.autograder dist/autograder.zip
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache a1_code_submission.zip a1_inline_submission.pdf
