@@ -157,6 +157,9 @@ def student_ids():
     return entry.pw_name, entry.pw_uid, entry.pw_gid
 
 
+STUDENT_PACKAGES = ("numpy", "numpy.libs", "past", "future")
+
+
 def drop_privileges_command(isolation):
     """setpriv: become the student user with no capabilities, no groups, no new privileges."""
     return [
@@ -166,11 +169,13 @@ def drop_privileges_command(isolation):
 
 
 def bind_targets(isolation):
-    """The read-only folders of the sandbox's view: system folders, interpreter, numpy."""
+    """The read-only folders of the sandbox's view: system folders, interpreter, and the
+    packages the course's files import (numpy; `past` and `future`, from the course's
+    requirement `future`, for the starter's `from past.builtins import xrange`)."""
     prefix = os.path.realpath(sys.base_prefix)
     site = Path(isolation.numpy_site)
     folders = [d for d in SYSTEM_DIRS if os.path.isdir(d)]
-    extra = [prefix, str(site / "numpy"), str(site / "numpy.libs")]
+    extra = [prefix] + [str(site / name) for name in STUDENT_PACKAGES]
     for folder in extra:
         covered = any(folder == d or folder.startswith(d + "/") for d in folders)
         if os.path.isdir(folder) and not covered:
