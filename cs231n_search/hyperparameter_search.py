@@ -17,20 +17,16 @@ How the models train:
   with its own `train(..., seed=seed + k)` call.
 
 The configurations are dealt to n_jobs worker processes (configuration k to worker k % n_jobs),
-each running BLAS on one thread (see `cs231n_search/worker_processes.py` for Ctrl-C, a killed
-parent and errors). When the machine has a free core for each of them, stacked workers also
-share the copying of each minibatch out of X_train, each copying a share of its rows (see
-`cs231n_search/shared_minibatches.py`); when other processes keep the cores busy, each copies its
-own.
-A configuration's result does not depend on which others share its worker, nor on who copied its
-minibatch, so the results are the same for every n_jobs. Off Linux the workers run one after the
+each running BLAS on one thread and copying its own minibatches out of X_train (see
+`cs231n_search/worker_processes.py` for Ctrl-C, a killed parent and errors). A configuration's
+result does not depend on which others share its worker, so the results are the same for every
+n_jobs. Off Linux the workers run one after the
 other in this process.
 """
 
 import inspect
 import math
 import numbers
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -42,7 +38,6 @@ from tqdm import tqdm
 
 from cs231n.classifiers.linear_classifier import Softmax, TrainingDivergedError, training_dtype
 
-from .shared_minibatches import OtherProcessesCpu, SharedMinibatches
 from .stacked_sgd import initial_weights, train_stacked
 from .worker_processes import forking_available, run_tasks
 
@@ -219,36 +214,23 @@ def _accuracies(X, y, weights, num_classes):
     return [float(count) / len(X) for count in correct]
 
 
-def _train_stacked_runs(job, shared, task, report):
-    """Train the runs together (Softmax); return [(k, W or None, train_acc, val_acc, it)].
-
-    task is (worker, runs): worker is this worker's number among those sharing `shared`, the
-    SharedMinibatches of the workers (None: each copies its own minibatches).
-    """
-    worker, runs = task
+def _train_stacked_runs(job, runs, report):
+    """Train the runs together (Softmax); return [(k, W or None, train_acc, val_acc, it)]."""
 
     def on_step(it):
         if (it + 1) % REPORT_EVERY == 0 or it + 1 == job.num_iters:
             report(it + 1)
 
-    gather = None
-    if shared is not None:
-        shared.join(worker)
-        gather = shared.gather
     with threadpool_limits(limits=1, user_api="blas"):
-        try:
-            trained = train_stacked(
-                job.X_train, job.y_train,
-                [job.grid[k][0] for k in runs], [job.grid[k][1] for k in runs],
-                [job.seed + k for k in runs],
-                num_classes=job.num_classes, num_iters=job.num_iters,
-                batch_size=job.batch_size, lr_decay=job.lr_decay, seed=job.seed,
-                dtype=training_dtype(None, job.X_train),
-                average_last_epochs=job.average_last_epochs, on_step=on_step, gather=gather,
-            )
-        finally:
-            if shared is not None:
-                shared.leave()  # the others copy this worker's rows if they go on
+        trained = train_stacked(
+            job.X_train, job.y_train,
+            [job.grid[k][0] for k in runs], [job.grid[k][1] for k in runs],
+            [job.seed + k for k in runs],
+            num_classes=job.num_classes, num_iters=job.num_iters,
+            batch_size=job.batch_size, lr_decay=job.lr_decay, seed=job.seed,
+            dtype=training_dtype(None, job.X_train),
+            average_last_epochs=job.average_last_epochs, on_step=on_step,
+        )
         report(job.num_iters)
         finished = [j for j, W in enumerate(trained.weights) if W is not None]
         train_accs, val_accs = [], []
@@ -391,8 +373,7 @@ def grid_search(
     learning_rates = _numbers(learning_rates, "learning_rates", positive=True)
     regs = _numbers(regularization_strengths, "regularization_strengths", positive=False)
     grid = [(lr, reg) for lr in learning_rates for reg in regs]
-    with OtherProcessesCpu() as others:  # measured while the data are checked
-        X_train, y_train, X_val, y_val, num_classes = _check_data(X_train, y_train, X_val, y_val)
+    X_train, y_train, X_val, y_val, num_classes = _check_data(X_train, y_train, X_val, y_val)
     num_iters = _positive_int(num_iters, "num_iters")
     batch_size = _positive_int(batch_size, "batch_size")
     n_jobs = _positive_int(n_jobs, "n_jobs")
@@ -413,15 +394,12 @@ def grid_search(
     num_workers = min(n_jobs, len(grid))
     tasks = [list(range(j, len(grid), num_workers)) for j in range(num_workers)]
     start = time.perf_counter()
-    outcomes = _run(job, tasks, stacked, progress, others.cores)
+    outcomes = _run(job, tasks, stacked, progress)
     return _summarize(job, outcomes, time.perf_counter() - start)
 
 
-def _run(job, tasks, stacked, progress, others_cores=None):
-    """Run the workers' tasks under a progress bar; return all (k, W, train, val, it) sorted.
-
-    others_cores: how many cores other processes were keeping busy (None if unknown).
-    """
+def _run(job, tasks, stacked, progress):
+    """Run the workers' tasks under a progress bar; return all (k, W, train, val, it) sorted."""
     if stacked:
         total, desc = job.num_iters, f"grid search ({len(job.grid)} runs stacked)"
     else:
@@ -437,38 +415,14 @@ def _run(job, tasks, stacked, progress, others_cores=None):
         runs = ", ".join(f"(lr={job.grid[k][0]:g}, reg={job.grid[k][1]:g})" for k in tasks[i])
         return f"grid search worker {i} with the runs {runs}"
 
-    concurrent = forking_available()
-    shared = None
-    if stacked and concurrent and _cores_to_spare(len(tasks), others_cores):
-        dtype = training_dtype(None, job.X_train)
-        columns = [job.num_classes * len(runs) for runs in tasks]
-        shared = SharedMinibatches(job.batch_size, job.X_train.shape[1], dtype, columns)
-    if stacked:
-        work, work_tasks = partial(_train_stacked_runs, job, shared), list(enumerate(tasks))
-    else:
-        work, work_tasks = partial(_train_each_run, job), tasks
-    try:
-        # A text bar on stdout: it renders the same in a terminal, a notebook and a saved one.
-        with tqdm(total=total, desc=desc, disable=not progress, file=sys.stdout) as bar:
-            results = run_tasks(
-                work, work_tasks, describe=describe, on_progress=on_progress,
-                processes=concurrent,
-            )
-    finally:
-        if shared is not None:
-            shared.close()
+    work = partial(_train_stacked_runs if stacked else _train_each_run, job)
+    # A text bar on stdout: it renders the same in a terminal, a notebook and a saved one.
+    with tqdm(total=total, desc=desc, disable=not progress, file=sys.stdout) as bar:
+        results = run_tasks(
+            work, tasks, describe=describe, on_progress=on_progress,
+            processes=forking_available(),
+        )
     return sorted(outcome for result in results for outcome in result)
-
-
-def _cores_to_spare(num_workers, others_cores):
-    """True if num_workers > 1 workers can each have a core while other processes use theirs.
-
-    Only then do the stacked workers share the copying of minibatches (see
-    `cs231n_search.shared_minibatches.OtherProcessesCpu` for why).
-    """
-    if num_workers < 2 or others_cores is None:
-        return False
-    return len(os.sched_getaffinity(0)) - others_cores >= num_workers - 0.5
 
 
 def _summarize(job, outcomes, seconds):

@@ -18,8 +18,7 @@ by the same SGD steps as `Softmax.train`: sample B rows of X with replacement, s
 one generator, `np.random.RandomState(seed)`, draws the rows once per step for all of them. Then a
 step costs one gather and two wide matrix products, X_batch @ W^T for the (B, K * C) scores and
 dscores @ X_batch for the (K * C, D) gradient, which run at several times the speed per column
-of K separate (D, C) products. (Worker processes of a search can share the gather too: see
-`cs231n_search/shared_minibatches.py` and the `gather` argument.)
+of K separate (D, C) products.
 
 The rows of a configuration never mix with another's, and on OpenBLAS (one thread) a row or
 column of a matrix product does not depend on its neighbours, so configuration k ends with the
@@ -89,7 +88,6 @@ def train_stacked(
     dtype=None,
     average_last_epochs=0,
     on_step=None,
-    gather=None,
 ):
     """Train K softmax classifiers on shared minibatches; see the module docstring.
 
@@ -117,11 +115,6 @@ def train_stacked(
         the last weights.
     on_step : callable or None
         Called as on_step(it) after each step it (0-based); it may raise to stop training.
-    gather : callable or None
-        Called as gather(X, idx, it, next_idx), it returns the (B, D) minibatch X[idx] of step
-        it in dtype; next_idx are the rows of step it + 1 (None at the last step). E.g.
-        `cs231n_search.shared_minibatches.SharedMinibatches.gather`, which copies minibatches
-        together with other worker processes. None copies them here.
 
     Returns
     -------
@@ -144,7 +137,7 @@ def train_stacked(
     reg = np.array(regs, dtype=dtype)  # (Ka,)
     decay = dtype.type(lr_decay)
     tiny = np.finfo(dtype).tiny  # the smallest normal number of dtype
-    X_batch = np.empty((B, dim), dtype=dtype) if gather is None else None  # reused every step
+    X_batch = np.empty((B, dim), dtype=dtype)  # reused by every step
     score_buffer = np.empty((K * C, B), dtype=dtype)  # reused by every step
     step_buffer = np.empty((K * C, dim), dtype=dtype)  # reused by every step
     # Flat index into a (Ka, C, B) array of block j, class 0, example i: j * C * B + i.
@@ -169,14 +162,10 @@ def train_stacked(
     num_averaged = 0
     weights, diverged_at = [None] * K, [None] * K
 
-    next_idx = rng.choice(num_train, B)  # (B,), with replacement: drawn a step ahead for gather
     with np.errstate(all="ignore"):  # overflow shows up as a non-finite loss, handled below
         for it in range(num_iters):
-            idx = next_idx  # (B,)
-            next_idx = rng.choice(num_train, B) if it + 1 < num_iters else None
-            if gather is not None:
-                X_batch = gather(X, idx, it, next_idx)  # (B, D)
-            elif X.dtype == dtype:
+            idx = rng.choice(num_train, B)  # (B,), with replacement
+            if X.dtype == dtype:
                 np.take(X, idx, axis=0, out=X_batch, mode="clip")  # idx is always in range
             else:
                 X_batch[...] = X[idx]

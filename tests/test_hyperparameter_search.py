@@ -77,7 +77,7 @@ def test_best_is_a_real_model_with_the_highest_validation_accuracy(serial, tmp_p
 
 
 @pytest.mark.parametrize("n_jobs", [2, 3])
-def test_results_are_the_same_for_any_n_jobs(serial, n_jobs, machine_load):
+def test_results_are_the_same_for_any_n_jobs(serial, n_jobs):
     X_train, y_train, X_val, y_val = split_blobs()
     parallel = grid_search(
         Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=n_jobs, **OPTIONS
@@ -106,7 +106,7 @@ def test_two_searches_at_once_from_two_threads(serial):
         np.testing.assert_array_equal(result.best_model.W, serial.best_model.W)
 
 
-def test_a_diverging_run_among_many_is_listed_and_spares_the_others(machine_load):
+def test_a_diverging_run_among_many_is_listed_and_spares_the_others():
     X_train, y_train, X_val, y_val = split_blobs()
     args = (Softmax, 1e3 * X_train, y_train, 1e3 * X_val, y_val)
     found = grid_search(*args, [1e-6, 10.0, 1e-7], [1e6, 1e2], n_jobs=2, **OPTIONS)
@@ -120,7 +120,17 @@ def test_a_diverging_run_among_many_is_listed_and_spares_the_others(machine_load
     assert {p: found.results[p] for p in alone.results} == alone.results
 
 
-def test_every_run_diverging_still_gives_a_usable_model(machine_load):
+def test_a_search_whose_other_worker_diverges_at_once_matches_the_serial_search():
+    X_train, y_train, X_val, y_val = split_blobs()
+    args = (Softmax, X_train, y_train, X_val, y_val, [1e-2], [1e-3, 1e9])
+    together = grid_search(*args, n_jobs=2, **OPTIONS)  # worker 1 has only the diverging run
+    serial = grid_search(*args, n_jobs=1, **OPTIONS)
+    assert together.diverged == serial.diverged == [(1e-2, 1e9)]
+    assert together.results == serial.results
+    np.testing.assert_array_equal(together.best_model.W, serial.best_model.W)
+
+
+def test_every_run_diverging_still_gives_a_usable_model():
     X_train, y_train, X_val, y_val = split_blobs()
     found = grid_search(
         Softmax, 1e3 * X_train, y_train, 1e3 * X_val, y_val, [10.0, 100.0], [1e6],
