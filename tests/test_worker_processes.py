@@ -124,6 +124,7 @@ def running_search():
     finally:
         process.kill()
         process.wait()
+        process.stderr.close()
         for pid in workers:  # only if the test failed: never leave a worker behind
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
