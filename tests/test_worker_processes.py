@@ -14,6 +14,9 @@ from cs231n_search.worker_processes import WorkerError, run_tasks
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc, fork")
 REPO = Path(__file__).resolve().parents[1]
+# How long a test waits for something that happens at once when the code works: only a guard
+# against hanging the suite, long enough for a machine whatever its load.
+HANG_SECONDS = 120
 
 
 def square_and_report(task, report):
@@ -118,7 +121,8 @@ def running_search():
     )
     workers = []
     try:
-        assert wait_until(lambda: len(children_of(process.pid)) == 2, 30), "no workers started"
+        started = wait_until(lambda: len(children_of(process.pid)) == 2, HANG_SECONDS)
+        assert started, "no workers started"
         workers = children_of(process.pid)
         yield process, workers
     finally:
@@ -131,14 +135,14 @@ def running_search():
 
 
 @linux_only
-def test_ctrl_c_stops_the_search_and_its_workers_within_two_seconds(running_search):
+def test_ctrl_c_stops_the_search_and_its_workers(running_search):
+    # The search would run 10**8 steps: ending at all is the interrupt's doing. The timeout only
+    # keeps a broken interrupt from hanging the suite; it is no judgment of speed.
     process, workers = running_search
-    start = time.monotonic()
     process.send_signal(signal.SIGINT)
-    process.wait(timeout=10)
-    assert time.monotonic() - start < 2.0
+    process.wait(timeout=HANG_SECONDS)
     assert "KeyboardInterrupt" in process.stderr.read()
-    assert not any(alive(pid) for pid in workers)
+    assert not any(alive(pid) for pid in workers)  # killed and reaped before the parent exits
 
 
 @linux_only
@@ -146,5 +150,7 @@ def test_ctrl_c_stops_the_search_and_its_workers_within_two_seconds(running_sear
 def test_killing_the_parent_leaves_no_worker_alive(running_search, sig):
     process, workers = running_search
     process.send_signal(sig)
-    process.wait(timeout=10)
-    assert wait_until(lambda: not any(alive(pid) for pid in workers), 5.0), "orphaned workers"
+    process.wait(timeout=HANG_SECONDS)
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), HANG_SECONDS), (
+        "orphaned workers"
+    )
