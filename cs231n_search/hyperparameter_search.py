@@ -160,16 +160,18 @@ def _train_runs(job, runs, report):
             average_last_epochs=job.average_last_epochs, on_step=on_step,
         )
         report(job.num_iters)
-        finished = [W for W in trained.weights if W is not None]
-        train_accs, val_accs = [], []
+        outcomes = [
+            _Outcome(k, W, np.nan, np.nan, diverged_at)
+            for k, W, diverged_at in zip(runs, trained.weights, trained.diverged_at)
+        ]
+        finished = [outcome for outcome in outcomes if outcome.W is not None]
         if finished:
-            train_accs = _accuracies(job.X_train, job.y_train, finished, job.num_classes)
-            val_accs = _accuracies(job.X_val, job.y_val, finished, job.num_classes)
-    scores = iter(zip(train_accs, val_accs))
-    return [
-        _Outcome(k, W, *(next(scores) if W is not None else (np.nan, np.nan)), diverged_at)
-        for k, W, diverged_at in zip(runs, trained.weights, trained.diverged_at)
-    ]
+            weights = [outcome.W for outcome in finished]
+            train_accs = _accuracies(job.X_train, job.y_train, weights, job.num_classes)
+            val_accs = _accuracies(job.X_val, job.y_val, weights, job.num_classes)
+            for outcome, train_acc, val_acc in zip(finished, train_accs, val_accs):
+                outcome.train_acc, outcome.val_acc = train_acc, val_acc
+    return outcomes
 
 
 def grid_search(
