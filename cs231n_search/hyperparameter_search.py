@@ -171,7 +171,9 @@ def _train_runs(job, runs, report):
             val_accs = _accuracies(job.X_val, job.y_val, weights, job.num_classes)
             for outcome, train_acc, val_acc in zip(finished, train_accs, val_accs):
                 outcome.train_acc, outcome.val_acc = train_acc, val_acc
-    return outcomes
+    # Plain tuples back to the parent: unpickling them needs no class of this module, which a
+    # notebook's autoreload may have replaced since the fork.
+    return [(o.k, o.W, o.train_acc, o.val_acc, o.diverged_at) for o in outcomes]
 
 
 def grid_search(
@@ -289,7 +291,8 @@ def _run(job, tasks, progress):
             partial(_train_runs, job), tasks, describe=describe, on_progress=on_progress,
             processes=forking_available(),
         )
-    return sorted((outcome for result in results for outcome in result), key=lambda o: o.k)
+    outcomes = [_Outcome(*outcome) for result in results for outcome in result]
+    return sorted(outcomes, key=lambda outcome: outcome.k)
 
 
 def _summarize(job, outcomes, best_model):

@@ -56,6 +56,16 @@ def test_an_exception_names_its_task(processes):
         )
 
 
+def return_a_lambda(task, report):
+    return lambda: task
+
+
+@linux_only
+def test_a_result_that_cannot_be_sent_back_names_its_task():
+    with pytest.raises(WorkerError, match=r"task 0 failed in worker process \d+: .*pickle"):
+        run_tasks(return_a_lambda, [1], describe=lambda i: f"task {i}")
+
+
 @linux_only
 def test_a_worker_that_dies_without_a_result_is_reported():
     with pytest.raises(WorkerError, match=r"task 1: worker process \d+ ended without a result "
