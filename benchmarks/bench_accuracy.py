@@ -1,7 +1,7 @@
 """Accuracy study: which search settings spend the stacked search's saved time on accuracy.
 
 Every setting is a coarse grid followed by a fine grid around the coarse winner, both run with
-cs231n's stacked grid_search (2 workers) on the notebook's data (float32). The winner of each
+cs231n_search's stacked grid_search (2 workers) on the notebook's data (float32). The winner of each
 stage is chosen on the validation set only; the chosen model is then measured once on the test
 set: the course's first 1,000 test images and all 10,000 (stable to about half a point). The
 reference is the converged optimum of the same model: scikit-learn's multinomial

@@ -12,11 +12,10 @@ way runs both stages, scores every run on the training and validation sets, and 
 - old grid_search: cs231n's grid_search before issue 10 (copied below, unchanged but for names):
   every run its own `Softmax.train` call, dealt to 2 forked worker processes;
 - stacked grid_search: cs231n_search.hyperparameter_search.grid_search today: the runs of a grid
-  trained at once on shared minibatches, in 2 worker processes.
+  trained at once on shared minibatches by the engine's own stacked SGD, in 2 worker processes.
 
 Goals: stacked >= 8x faster than textbook and >= 3.5x faster than the old grid_search. Then the
-two grid searches are timed again with one core kept busy by a spinning process (no goal; the
-stacked workers then copy their own minibatches, see cs231n_search/shared_minibatches.py). The
+two grid searches are timed again with one core kept busy by a spinning process (no goal). The
 script also prints each way's chosen parameters and the chosen model's accuracy on validation and
 on the test set (the course's first 1,000 images and all 10,000), exits 1 if a goal is missed,
 and writes benchmarks/results/bench_search.json.
@@ -197,8 +196,7 @@ def main(argv=None):
         rows.append(row(f"{what}: {baseline} vs stacked grid_search",
                         f"{seconds[baseline]:.1f} s", f"{ours:.1f} s", ratio, f">= {goal:g}x",
                         None if args.quick else bool(ratio >= goal)))
-    # On a shared machine the stacked workers copy their own minibatches (the load check of
-    # grid_search): timed here against the old grid_search, the textbook loop left out.
+    # On a shared machine: the two grid searches timed again, the textbook loop left out.
     busy_ways = {name: WAYS[name] for name in ("old grid_search", "stacked grid_search")}
     with cores_busy(1):
         busy_times, _ = interleaved(

@@ -1,36 +1,30 @@
-"""Choose a linear classifier's learning rate and regularization strength on a validation set.
+"""Choose a softmax classifier's learning rate and regularization strength on a validation set.
 
 Shapes: X_train (N_train, D), y_train (N_train,), X_val (N_val, D), y_val (N_val,); C classes,
 C = max(y_train) + 1.
 
-`grid_search` trains one model for every (learning_rate, reg) pair of a grid, scores each on the
-training and validation sets, and keeps the model with the best validation accuracy. The test set
-plays no part: it is for the one final measurement of the chosen model.
+`grid_search` trains one softmax classifier for every (learning_rate, reg) pair of a grid, scores
+each on the training and validation sets, and keeps the one with the best validation accuracy.
+The test set plays no part: it is for the one final measurement of the chosen model.
 
-How the models train:
-- For `Softmax` (make_model=Softmax), all configurations of the grid train at once, stacked
-  (see `cs231n_search/stacked_sgd.py`): **the configurations share their minibatches**, drawn by
-  `np.random.RandomState(seed)`, while configuration k (lr-major, reg-minor order) starts from the
-  weights `Softmax().train(..., seed=seed + k)` would start from, with its own learning rate and
-  reg. A configuration whose loss overflows leaves the stack at once and is listed as diverged.
-- For any other classifier (LinearSVM, a subclass with its own loss), every configuration trains
-  with its own `train(..., seed=seed + k)` call.
+The engine is self-contained: it trains with its own stacked SGD (`cs231n_search/stacked_sgd.py`)
+and never calls the classifier's `loss`, `train` or `predict`. The classifier class the caller
+passes (e.g. `cs231n.classifiers.Softmax`) only receives the chosen weights: `best_model` is an
+instance of it with `W` set, ready for its own `predict` and `save`.
+
+How the models train: all configurations of the grid train at once, stacked, and **share their
+minibatches**, drawn by `np.random.RandomState(seed)`; configuration k (lr-major, reg-minor order)
+starts from `initial_weights(D, C, seed + k)` (0.001 times standard normal numbers) with its own
+learning rate and reg. A configuration whose loss overflows leaves the stack at once and is listed
+as diverged.
 
 The configurations are dealt to n_jobs worker processes (configuration k to worker k % n_jobs),
-each running BLAS on one thread (see `cs231n_search/worker_processes.py` for Ctrl-C, a killed
-parent and errors). When the machine has a free core for each of them, stacked workers also
-share the copying of each minibatch out of X_train, each copying a share of its rows (see
-`cs231n_search/shared_minibatches.py`); when other processes keep the cores busy, each copies its
-own.
-A configuration's result does not depend on which others share its worker, nor on who copied its
-minibatch, so the results are the same for every n_jobs. Off Linux the workers run one after the
-other in this process.
+each running BLAS on one thread and copying its own minibatches out of X_train (see
+`cs231n_search/worker_processes.py` for Ctrl-C, a killed parent and errors). A configuration's
+result does not depend on which others share its worker, so the results are the same for every
+n_jobs. Off Linux the workers run one after the other in this process.
 """
 
-import inspect
-import math
-import numbers
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -40,10 +34,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from cs231n.classifiers.linear_classifier import Softmax, TrainingDivergedError, training_dtype
-
-from .shared_minibatches import OtherProcessesCpu, SharedMinibatches
-from .stacked_sgd import initial_weights, train_stacked
+from .checks import check_data, check_number, check_numbers, check_positive_int, check_seed
+from .stacked_sgd import compute_dtype, initial_weights, train_stacked
 from .worker_processes import forking_available, run_tasks
 
 __all__ = ["SearchResult", "grid_search"]
@@ -65,16 +57,17 @@ class SearchResult:
         layout the course's worksheet prints.
     diverged : list of (learning_rate, reg)
         Runs stopped because SGD overflowed; they are not in `results`.
-    best_model : LinearClassifier
-        A `make_model()` instance holding the weights of the run with the highest validation
-        accuracy. If every run diverged, it holds the untrained starting weights of the run
-        that diverged last (its accuracy is at chance level), so the cells that use it still run.
+    best_model : object
+        A `model_class()` instance whose W, shape (D, C), holds the weights of the run with the
+        highest validation accuracy. If every run diverged, W holds the starting weights of the
+        run that diverged last (its accuracy is at chance level), so the cells that use it still
+        run.
     best_params : (learning_rate, reg)
         The parameters of best_model's run (if every run diverged: the run that diverged last).
     best_val : float
         best_model's validation accuracy.
     seconds : float
-        Wall-clock time of the whole search.
+        Wall-clock time of the training and scoring.
     all_diverged : bool
         True if every run diverged: then `results` is empty and `table()` says so.
     """
@@ -107,90 +100,10 @@ class SearchResult:
         return "\n".join(lines)
 
 
-# ---------------------------------------------------------------- input checks
-
-
-def _numbers(values, name, *, positive):
-    """The values of an iterable (a generator is read once) as floats, checked."""
-    values = list(values)
-    if not values:
-        raise ValueError(f"{name} must hold at least one value; got none")
-    checked = []
-    for value in values:
-        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-            raise ValueError(f"{name} must hold real numbers; got {value!r}")
-        value = float(value)
-        if not math.isfinite(value) or value < 0 or (positive and value == 0):
-            bound = "> 0" if positive else ">= 0"
-            raise ValueError(f"{name} must hold finite numbers {bound}; got {value}")
-        checked.append(value)
-    return checked
-
-
-def _positive_int(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {value!r}")
-    return int(value)
-
-
-def _matrix(X, name, dim=None):
-    X = np.asarray(X)
-    if X.ndim != 2 or len(X) == 0:
-        raise ValueError(f"{name} must be a 2-D array (N, D) with N >= 1; got shape {X.shape}")
-    if X.dtype == bool or not (
-        np.issubdtype(X.dtype, np.floating) or np.issubdtype(X.dtype, np.integer)
-    ):
-        raise ValueError(f"{name} must hold real numbers; got dtype {X.dtype}")
-    if dim is not None and X.shape[1] != dim:
-        raise ValueError(
-            f"{name} must have D = {dim} columns, as X_train has; got shape {X.shape}"
-        )
-    return X
-
-
-def _labels(y, name, num_rows, x_name):
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) != num_rows:
-        raise ValueError(
-            f"{name} must be a 1-D array with one label per row of {x_name} ({num_rows}); "
-            f"got shape {y.shape}"
-        )
-    if not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"{name} must hold integer labels; got dtype {y.dtype}")
-    if y.min() < 0:
-        raise ValueError(f"{name} must hold labels >= 0; got {y.min()}")
-    return y
-
-
-def _check_data(X_train, y_train, X_val, y_val):
-    """The four arrays, checked, and the number of classes C = max(y_train) + 1."""
-    X_train = _matrix(X_train, "X_train")
-    X_val = _matrix(X_val, "X_val", X_train.shape[1])
-    y_train = _labels(y_train, "y_train", len(X_train), "X_train")
-    y_val = _labels(y_val, "y_val", len(X_val), "X_val")
-    num_classes = int(y_train.max()) + 1
-    if y_val.max() >= num_classes:
-        raise ValueError(
-            f"y_val must hold labels in [0, {num_classes}), the classes of y_train; "
-            f"got {y_val.max()}"
-        )
-    for name, X in (("X_train", X_train), ("X_val", X_val)):
-        # A clear error before any training, for a fraction of a percent of a search's time: the
-        # sum is finite when every entry is (one fast pass, no (N, D) temporary); only if it is
-        # not are the entries looked at one by one, since finite entries can add up to inf.
-        if not (np.isfinite(np.sum(X)) or np.isfinite(X).all()):
-            raise ValueError(f"{name} must contain only finite values; it holds NaN or infinity")
-    return X_train, y_train, X_val, y_val, num_classes
-
-
-# ---------------------------------------------------------------- the work of one worker
-
-
 @dataclass
 class _Job:
     """Everything a worker needs besides its runs. Forked workers inherit it: no copy is made."""
 
-    make_model: object
     X_train: np.ndarray
     y_train: np.ndarray
     X_val: np.ndarray
@@ -204,11 +117,22 @@ class _Job:
     average_last_epochs: float
 
 
+@dataclass
+class _Outcome:
+    """One run's result: W (D, C) or None if it diverged, at iteration diverged_at."""
+
+    k: int
+    W: object
+    train_acc: float
+    val_acc: float
+    diverged_at: object
+
+
 def _accuracies(X, y, weights, num_classes):
     """Accuracy of every (D, C) weight matrix on (X, y), scored with one wide product per chunk.
 
     A column of a matrix product does not depend on its neighbours, so the predictions are those
-    of `predict` with each W alone.
+    of argmax(X @ W) with each W alone.
     """
     W = np.hstack(weights)  # (D, M * C)
     correct = np.zeros(len(weights), dtype=np.int64)  # (M,)
@@ -219,121 +143,41 @@ def _accuracies(X, y, weights, num_classes):
     return [float(count) / len(X) for count in correct]
 
 
-def _train_stacked_runs(job, shared, task, report):
-    """Train the runs together (Softmax); return [(k, W or None, train_acc, val_acc, it)].
-
-    task is (worker, runs): worker is this worker's number among those sharing `shared`, the
-    SharedMinibatches of the workers (None: each copies its own minibatches).
-    """
-    worker, runs = task
+def _train_runs(job, runs, report):
+    """The work of one worker: train the runs together, score them; return their _Outcomes."""
 
     def on_step(it):
         if (it + 1) % REPORT_EVERY == 0 or it + 1 == job.num_iters:
             report(it + 1)
 
-    gather = None
-    if shared is not None:
-        shared.join(worker)
-        gather = shared.gather
     with threadpool_limits(limits=1, user_api="blas"):
-        try:
-            trained = train_stacked(
-                job.X_train, job.y_train,
-                [job.grid[k][0] for k in runs], [job.grid[k][1] for k in runs],
-                [job.seed + k for k in runs],
-                num_classes=job.num_classes, num_iters=job.num_iters,
-                batch_size=job.batch_size, lr_decay=job.lr_decay, seed=job.seed,
-                dtype=training_dtype(None, job.X_train),
-                average_last_epochs=job.average_last_epochs, on_step=on_step, gather=gather,
-            )
-        finally:
-            if shared is not None:
-                shared.leave()  # the others copy this worker's rows if they go on
-        report(job.num_iters)
-        finished = [j for j, W in enumerate(trained.weights) if W is not None]
-        train_accs, val_accs = [], []
-        if finished:
-            Ws = [trained.weights[j] for j in finished]
-            train_accs = _accuracies(job.X_train, job.y_train, Ws, job.num_classes)
-            val_accs = _accuracies(job.X_val, job.y_val, Ws, job.num_classes)
-    scores = dict(zip(finished, zip(train_accs, val_accs)))
-    return [
-        (k, trained.weights[j], *scores.get(j, (math.nan, math.nan)), trained.diverged_at[j])
-        for j, k in enumerate(runs)
-    ]
-
-
-def _train_each_run(job, runs, report):
-    """Train the runs one by one with the model's own train(); same return as above."""
-    outcomes = []
-    with threadpool_limits(limits=1, user_api="blas"):
-        for k in runs:
-            lr, reg = job.grid[k]
-            model = job.make_model()
-            try:
-                model.train(
-                    job.X_train, job.y_train, learning_rate=lr, reg=reg,
-                    num_iters=job.num_iters, batch_size=job.batch_size, lr_decay=job.lr_decay,
-                    seed=job.seed + k, **_strict_divergence(model),
-                )
-            except TrainingDivergedError:
-                outcomes.append((k, None, math.nan, math.nan, 0))
-            except Exception as err:
-                raise RuntimeError(
-                    f"the run learning_rate={lr:g}, reg={reg:g} failed: {type(err).__name__}: {err}"
-                ) from err
-            else:
-                train_acc = float(np.mean(model.predict(job.X_train) == job.y_train))
-                val_acc = float(np.mean(model.predict(job.X_val) == job.y_val))
-                outcomes.append((k, model.W, train_acc, val_acc, None))
-            report(1)
-    return outcomes
-
-
-def _computes_the_softmax_loss(model, X, y, num_classes, num_probe=16, reg=0.5):
-    """True if model.loss gives the softmax loss and gradient that the stacked trainer computes.
-
-    Checked on the first num_probe examples with small random weights, against the formulas
-    written out here. The stacked trainer does the model's arithmetic itself, so it may stand in
-    only for a loss that is right: an unfinished or wrong `softmax.py` (a student's, say) makes
-    the search train each model with its own loss instead, and its mistakes show.
-    """
-    X, y = np.asarray(X[:num_probe], dtype=np.float64), y[:num_probe]  # (n, D), (n,)
-    W = 0.001 * np.random.RandomState(0).randn(X.shape[1], num_classes)  # (D, C)
-    rows = np.arange(len(y))
-    scores = X @ W  # (n, C)
-    scores -= scores.max(axis=1, keepdims=True)
-    probs = np.exp(scores)
-    probs /= probs.sum(axis=1, keepdims=True)  # (n, C)
-    expected_loss = -np.mean(np.log(probs[rows, y])) + reg * np.sum(W * W)
-    probs[rows, y] -= 1
-    expected_grad = X.T @ probs / len(y) + 2 * reg * W  # (D, C)
-    model.W = W
-    try:
-        with np.errstate(all="ignore"):
-            loss, grad = model.loss(X, y, reg)
-        return bool(
-            np.isclose(loss, expected_loss, rtol=1e-6)
-            and np.allclose(grad, expected_grad, rtol=1e-5, atol=1e-8)
+        trained = train_stacked(
+            job.X_train, job.y_train,
+            [job.grid[k][0] for k in runs], [job.grid[k][1] for k in runs],
+            [job.seed + k for k in runs],
+            num_classes=job.num_classes, num_iters=job.num_iters,
+            batch_size=job.batch_size, lr_decay=job.lr_decay, seed=job.seed,
+            average_last_epochs=job.average_last_epochs, on_step=on_step,
         )
-    except Exception:  # an unfinished loss fails in any way: train each model with it instead
-        return False
-
-
-def _strict_divergence(model):
-    """Ask train() to raise TrainingDivergedError on divergence, if it takes that option."""
-    try:
-        parameters = inspect.signature(model.train).parameters
-    except (TypeError, ValueError):
-        return {}
-    return {"on_divergence": "raise"} if "on_divergence" in parameters else {}
-
-
-# ---------------------------------------------------------------- the search
+        report(job.num_iters)
+        outcomes = [
+            _Outcome(k, W, np.nan, np.nan, diverged_at)
+            for k, W, diverged_at in zip(runs, trained.weights, trained.diverged_at)
+        ]
+        finished = [outcome for outcome in outcomes if outcome.W is not None]
+        if finished:
+            weights = [outcome.W for outcome in finished]
+            train_accs = _accuracies(job.X_train, job.y_train, weights, job.num_classes)
+            val_accs = _accuracies(job.X_val, job.y_val, weights, job.num_classes)
+            for outcome, train_acc, val_acc in zip(finished, train_accs, val_accs):
+                outcome.train_acc, outcome.val_acc = train_acc, val_acc
+    # Plain tuples back to the parent: unpickling them needs no class of this module, which a
+    # notebook's autoreload may have replaced since the fork.
+    return [(o.k, o.W, o.train_acc, o.val_acc, o.diverged_at) for o in outcomes]
 
 
 def grid_search(
-    make_model,
+    model_class,
     X_train,
     y_train,
     X_val,
@@ -349,36 +193,43 @@ def grid_search(
     progress=True,
     average_last_epochs=0,
 ):
-    """Train a model for every (learning_rate, reg) pair and keep the best on validation.
+    """Train a softmax classifier for every (learning_rate, reg) pair; keep the best on validation.
+
+    Every run minimizes the softmax loss with L2 regularization reg * sum(W * W) by minibatch SGD
+    (see `cs231n_search/stacked_sgd.py`).
 
     Parameters
     ----------
-    make_model : callable
-        Returns a new, untrained classifier, e.g. `Softmax` (trained stacked, see the module
-        docstring) or `LinearSVM` (each run trained by its own `train` call).
-    X_train, y_train : ndarray, shapes (N_train, D) and (N_train,)
-    X_val, y_val : ndarray, shapes (N_val, D) and (N_val,), labels in [0, max(y_train)]
+    model_class : callable
+        Called once, with no arguments, to make `best_model`, which then receives the chosen
+        weights as its attribute W; e.g. `cs231n.classifiers.Softmax`. Nothing else of it is
+        used: the engine trains and scores the runs itself.
+    X_train, y_train : array_like, shapes (N_train, D) and (N_train,)
+    X_val, y_val : array_like, shapes (N_val, D) and (N_val,), labels in [0, max(y_train)]
     learning_rates, regularization_strengths : iterables of float
         The grid is their Cartesian product (generators are read once).
-    num_iters, batch_size, lr_decay : as in `train`
+    num_iters, batch_size : int
+        SGD steps per run, and examples per minibatch (drawn with replacement).
+    lr_decay : float
         The learning rate is multiplied by lr_decay after each epoch (max(1, N // batch_size)
         steps).
     seed : int
-        Run k of the grid (lr-major, reg-minor) starts from the weights of `train(...,
-        seed=seed + k)`. Softmax runs share minibatches drawn by RandomState(seed); other models'
-        runs draw their own, as `train(..., seed=seed + k)` does.
+        In [0, 2**32 - K] for a grid of K runs. The minibatches, shared by all runs, are drawn
+        by RandomState(seed); run k of the grid (lr-major, reg-minor) starts from
+        `initial_weights(D, C, seed + k)`.
     n_jobs : int
         How many worker processes share the runs.
     progress : bool
         Show a progress bar (on stdout).
     average_last_epochs : float
-        Softmax only: if > 0, each run's model is the mean of its SGD iterates over the last
+        If > 0, each run's model is the mean of its SGD iterates over the last
         average_last_epochs epochs (Polyak averaging) rather than the last iterate.
 
     Returns
     -------
     SearchResult
-        Ties in validation accuracy go to the run that comes first in the grid.
+        Ties in validation accuracy go to the run that comes first in the grid. The weights are
+        in X_train's floating dtype (float64 for integer X_train).
 
     Raises
     ------
@@ -386,111 +237,84 @@ def grid_search(
         Before any training, if an input is malformed (shapes, labels out of range, an empty or
         non-numeric grid, NaN in X_train or X_val).
     cs231n_search.worker_processes.WorkerError
-        If a run fails; the message names the run.
+        If a run fails; the message names the runs of its worker.
     """
-    learning_rates = _numbers(learning_rates, "learning_rates", positive=True)
-    regs = _numbers(regularization_strengths, "regularization_strengths", positive=False)
+    learning_rates = check_numbers(learning_rates, "learning_rates", positive=True)
+    regs = check_numbers(regularization_strengths, "regularization_strengths", positive=False)
     grid = [(lr, reg) for lr in learning_rates for reg in regs]
-    with OtherProcessesCpu() as others:  # measured while the data are checked
-        X_train, y_train, X_val, y_val, num_classes = _check_data(X_train, y_train, X_val, y_val)
-    num_iters = _positive_int(num_iters, "num_iters")
-    batch_size = _positive_int(batch_size, "batch_size")
-    n_jobs = _positive_int(n_jobs, "n_jobs")
-    (lr_decay,) = _numbers([lr_decay], "lr_decay", positive=True)
-    (average_last_epochs,) = _numbers([average_last_epochs], "average_last_epochs", positive=False)
-    if not callable(make_model):
-        raise ValueError(f"make_model must be callable, e.g. Softmax; got {make_model!r}")
-    stacked = type(make_model()) is Softmax and _computes_the_softmax_loss(
-        make_model(), X_train, y_train, num_classes
-    )
-    if average_last_epochs and not stacked:
-        raise ValueError("average_last_epochs needs make_model=Softmax (the stacked trainer)")
-
+    X_train, y_train, X_val, y_val, num_classes = check_data(X_train, y_train, X_val, y_val)
     job = _Job(
-        make_model, X_train, y_train, X_val, y_val, num_classes, grid, seed, num_iters,
-        batch_size, lr_decay, average_last_epochs,
+        X_train, y_train, X_val, y_val, num_classes, grid,
+        seed=check_seed(seed, "seed", len(grid)),
+        num_iters=check_positive_int(num_iters, "num_iters"),
+        batch_size=check_positive_int(batch_size, "batch_size"),
+        lr_decay=check_number(lr_decay, "lr_decay", positive=True),
+        average_last_epochs=check_number(average_last_epochs, "average_last_epochs",
+                                         positive=False),
     )
-    num_workers = min(n_jobs, len(grid))
+    num_workers = min(check_positive_int(n_jobs, "n_jobs"), len(grid))
+    best_model = _new_model(model_class)
+
     tasks = [list(range(j, len(grid), num_workers)) for j in range(num_workers)]
     start = time.perf_counter()
-    outcomes = _run(job, tasks, stacked, progress, others.cores)
-    return _summarize(job, outcomes, time.perf_counter() - start)
+    outcomes = _run(job, tasks, progress)
+    found = _summarize(job, outcomes, best_model)
+    found.seconds = time.perf_counter() - start
+    return found
 
 
-def _run(job, tasks, stacked, progress, others_cores=None):
-    """Run the workers' tasks under a progress bar; return all (k, W, train, val, it) sorted.
+def _new_model(model_class):
+    """model_class(), made before any training so that a bad model_class fails at once."""
+    if not callable(model_class):
+        raise ValueError(
+            f"model_class must be a classifier class such as Softmax; got {model_class!r}"
+        )
+    return model_class()
 
-    others_cores: how many cores other processes were keeping busy (None if unknown).
-    """
-    if stacked:
-        total, desc = job.num_iters, f"grid search ({len(job.grid)} runs stacked)"
-    else:
-        total, desc = len(job.grid), "grid search"
+
+def _run(job, tasks, progress):
+    """Run the workers' tasks under a progress bar; return all their _Outcomes, by k."""
     done = [0] * len(tasks)
 
-    def on_progress(i, value):
-        done[i] = value if stacked else done[i] + value
-        shown = min(done) if stacked else sum(done)
-        bar.update(shown - bar.n)
+    def on_progress(i, steps):
+        done[i] = steps
+        bar.update(min(done) - bar.n)
 
     def describe(i):
         runs = ", ".join(f"(lr={job.grid[k][0]:g}, reg={job.grid[k][1]:g})" for k in tasks[i])
         return f"grid search worker {i} with the runs {runs}"
 
-    concurrent = forking_available()
-    shared = None
-    if stacked and concurrent and _cores_to_spare(len(tasks), others_cores):
-        dtype = training_dtype(None, job.X_train)
-        columns = [job.num_classes * len(runs) for runs in tasks]
-        shared = SharedMinibatches(job.batch_size, job.X_train.shape[1], dtype, columns)
-    if stacked:
-        work, work_tasks = partial(_train_stacked_runs, job, shared), list(enumerate(tasks))
-    else:
-        work, work_tasks = partial(_train_each_run, job), tasks
-    try:
-        # A text bar on stdout: it renders the same in a terminal, a notebook and a saved one.
-        with tqdm(total=total, desc=desc, disable=not progress, file=sys.stdout) as bar:
-            results = run_tasks(
-                work, work_tasks, describe=describe, on_progress=on_progress,
-                processes=concurrent,
-            )
-    finally:
-        if shared is not None:
-            shared.close()
-    return sorted(outcome for result in results for outcome in result)
+    desc = f"grid search ({len(job.grid)} runs stacked)"
+    # A text bar on stdout: it renders the same in a terminal, a notebook and a saved one.
+    with tqdm(total=job.num_iters, desc=desc, disable=not progress, file=sys.stdout) as bar:
+        results = run_tasks(
+            partial(_train_runs, job), tasks, describe=describe, on_progress=on_progress,
+            processes=forking_available(),
+        )
+    outcomes = [_Outcome(*outcome) for result in results for outcome in result]
+    return sorted(outcomes, key=lambda outcome: outcome.k)
 
 
-def _cores_to_spare(num_workers, others_cores):
-    """True if num_workers > 1 workers can each have a core while other processes use theirs.
-
-    Only then do the stacked workers share the copying of minibatches (see
-    `cs231n_search.shared_minibatches.OtherProcessesCpu` for why).
-    """
-    if num_workers < 2 or others_cores is None:
-        return False
-    return len(os.sched_getaffinity(0)) - others_cores >= num_workers - 0.5
-
-
-def _summarize(job, outcomes, seconds):
-    found = SearchResult(seconds=seconds)
-    for k, W, train_acc, val_acc, _ in outcomes:
-        params = job.grid[k]
-        if W is None:
+def _summarize(job, outcomes, best_model):
+    """The SearchResult of the outcomes (sorted by k); best_model receives the chosen W."""
+    found = SearchResult(best_model=best_model)
+    best_W = None
+    for outcome in outcomes:
+        params = job.grid[outcome.k]
+        if outcome.W is None:
             found.diverged.append(params)
             continue
-        found.results[params] = (train_acc, val_acc)
-        if val_acc > found.best_val:
-            found.best_val, found.best_params = val_acc, params
-            found.best_model = job.make_model()
-            found.best_model.W = W
-    if found.best_model is None:
+        found.results[params] = (outcome.train_acc, outcome.val_acc)
+        if outcome.val_acc > found.best_val:
+            found.best_val, found.best_params, best_W = outcome.val_acc, params, outcome.W
+    if best_W is None:
         # Every run diverged: keep the starting weights of the run that lasted longest.
-        k = max(outcomes, key=lambda outcome: (outcome[4], -outcome[0]))[0]
-        dtype = training_dtype(None, job.X_train)
+        last = max(outcomes, key=lambda outcome: (outcome.diverged_at, -outcome.k))
         found.all_diverged = True
-        found.best_params = job.grid[k]
-        found.best_model = job.make_model()
-        found.best_model.W = initial_weights(job.X_train.shape[1], job.num_classes, job.seed + k,
-                                             dtype)
-        found.best_val = float(np.mean(found.best_model.predict(job.X_val) == job.y_val))
+        found.best_params = job.grid[last.k]
+        best_W = initial_weights(
+            job.X_train.shape[1], job.num_classes, job.seed + last.k, compute_dtype(job.X_train)
+        )
+        (found.best_val,) = _accuracies(job.X_val, job.y_val, [best_W], job.num_classes)
+    best_model.W = best_W
     return found

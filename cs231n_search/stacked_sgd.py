@@ -7,19 +7,17 @@ Shapes: N training examples, D features, C classes, K configurations, B = batch_
     times faster in NumPy than along rows of C = 10. The weights returned are (D, C) as usual.
 
 Every configuration k has its own learning rate lr_k, regularization strength reg_k and starting
-weights, and minimizes the course's softmax loss
+weights (`initial_weights`), and minimizes the softmax loss with L2 regularization
 
     L_k = (1/B) sum_i -log p_k[i, y[i]]  +  reg_k * sum(W_k * W_k),
     dL_k/dW_k = (1/B) X_batch^T (P_k - Y)  +  2 * reg_k * W_k,
 
-by the same SGD steps as `Softmax.train`: sample B rows of X with replacement, step
-`W_k -= lr_k * dL_k/dW_k`, and multiply lr_k by `lr_decay` after every epoch
-(max(1, N // B) steps). The difference is that **all configurations share each minibatch**:
-one generator, `np.random.RandomState(seed)`, draws the rows once per step for all of them. Then a
-step costs one gather and two wide matrix products, X_batch @ W^T for the (B, K * C) scores and
-dscores @ X_batch for the (K * C, D) gradient, which run at several times the speed per column
-of K separate (D, C) products. (Worker processes of a search can share the gather too: see
-`cs231n_search/shared_minibatches.py` and the `gather` argument.)
+by minibatch SGD: sample B rows of X with replacement, step `W_k -= lr_k * dL_k/dW_k`, and
+multiply lr_k by `lr_decay` after every epoch (max(1, N // B) steps). **All configurations
+share each minibatch**: one generator, `np.random.RandomState(seed)`, draws the rows once per
+step for all of them. Then a step costs one copy of B rows and two wide matrix products,
+X_batch @ W^T for the (B, K * C) scores and dscores @ X_batch for the (K * C, D) gradient, which
+run at several times the speed per column of K separate (D, C) products.
 
 The rows of a configuration never mix with another's, and on OpenBLAS (one thread) a row or
 column of a matrix product does not depend on its neighbours, so configuration k ends with the
@@ -46,7 +44,9 @@ import math
 
 import numpy as np
 
-__all__ = ["FLUSH_EXPONENT", "StackedResult", "initial_weights", "train_stacked"]
+__all__ = [
+    "FLUSH_EXPONENT", "StackedResult", "compute_dtype", "initial_weights", "train_stacked",
+]
 
 # Probabilities below exp(FLUSH_EXPONENT) count as zero (see the module docstring).
 FLUSH_EXPONENT = -60.0
@@ -68,8 +68,13 @@ class StackedResult:
         self.diverged_at = diverged_at
 
 
+def compute_dtype(X):
+    """The dtype training computes in by default: X's if it is floating, else float64."""
+    return X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
+
+
 def initial_weights(dim, num_classes, seed, dtype):
-    """The starting weights of `Softmax().train(..., seed=seed)`: 0.001 * randn(D, C) in dtype."""
+    """A configuration's starting weights: 0.001 * randn(D, C) from RandomState(seed), in dtype."""
     rng = np.random.RandomState(seed)
     return (0.001 * rng.randn(dim, num_classes)).astype(dtype)  # (D, C)
 
@@ -89,15 +94,15 @@ def train_stacked(
     dtype=None,
     average_last_epochs=0,
     on_step=None,
-    gather=None,
 ):
     """Train K softmax classifiers on shared minibatches; see the module docstring.
 
-    The caller validates the inputs (`cs231n_search.hyperparameter_search.grid_search` does).
+    The caller validates the inputs (`cs231n_search.hyperparameter_search.grid_search` does, with
+    `cs231n_search.checks`).
 
     Parameters
     ----------
-    X : ndarray, shape (N, D), floating dtype
+    X : ndarray, shape (N, D), real dtype
     y : ndarray, shape (N,), integers in [0, num_classes)
     learning_rates, regs, init_seeds : sequences of length K
         Configuration k starts from `initial_weights(D, num_classes, init_seeds[k], dtype)` and
@@ -110,138 +115,182 @@ def train_stacked(
         Seeds `np.random.RandomState` (or is the generator) that draws the minibatches shared by
         all configurations.
     dtype : floating dtype or None
-        Dtype of W and of the arithmetic; None uses X's dtype.
+        Dtype of W and of the arithmetic; None: `compute_dtype(X)`.
     average_last_epochs : float
         If > 0, return for every configuration the mean of its weights after each of the last
         round(average_last_epochs * max(1, N // batch_size)) steps (at most num_iters) instead of
         the last weights.
     on_step : callable or None
         Called as on_step(it) after each step it (0-based); it may raise to stop training.
-    gather : callable or None
-        Called as gather(X, idx, it, next_idx), it returns the (B, D) minibatch X[idx] of step
-        it in dtype; next_idx are the rows of step it + 1 (None at the last step). E.g.
-        `cs231n_search.shared_minibatches.SharedMinibatches.gather`, which copies minibatches
-        together with other worker processes. None copies them here.
 
     Returns
     -------
     StackedResult
     """
-    dtype = np.dtype(X.dtype if dtype is None else dtype)
-    num_train, dim = X.shape
-    K, C, B = len(learning_rates), num_classes, batch_size
+    dtype = compute_dtype(X) if dtype is None else np.dtype(dtype)
     rng = seed if isinstance(seed, np.random.RandomState) else np.random.RandomState(seed)
-    iters_per_epoch = max(1, num_train // B)
-    average_from = num_iters - min(num_iters, round(average_last_epochs * iters_per_epoch))
-    if average_last_epochs <= 0:
-        average_from = num_iters
-
-    configs = np.arange(K)  # (Ka,) configuration of each block of C rows still training
-    W = np.empty((K * C, dim), dtype=dtype)  # (Ka * C, D): rows k*C .. k*C + C - 1 hold W_k^T
-    for k, init_seed in enumerate(init_seeds):
-        W[k * C : (k + 1) * C] = initial_weights(dim, C, init_seed, dtype).T
-    step_size = np.array(learning_rates, dtype=dtype)  # (Ka,)
-    reg = np.array(regs, dtype=dtype)  # (Ka,)
-    decay = dtype.type(lr_decay)
-    tiny = np.finfo(dtype).tiny  # the smallest normal number of dtype
-    X_batch = np.empty((B, dim), dtype=dtype) if gather is None else None  # reused every step
-    score_buffer = np.empty((K * C, B), dtype=dtype)  # reused by every step
-    step_buffer = np.empty((K * C, dim), dtype=dtype)  # reused by every step
-    # Flat index into a (Ka, C, B) array of block j, class 0, example i: j * C * B + i.
-    block_starts = np.arange(K)[:, np.newaxis] * (C * B) + np.arange(B)  # (K, B)
-
-    def per_configuration(step_size, reg):
-        """What a step needs of every configuration's lr_k and reg_k; changes once an epoch."""
-        scale = step_size / dtype.type(B)  # (Ka,): lr_k / B
-        # Probabilities p with lr_k * p / B below this are set to zero: p < exp(-60), or p so
-        # small that lr_k * p / B would be denormal.
-        flush = np.maximum(math.exp(FLUSH_EXPONENT) * scale, tiny).astype(dtype)  # (Ka,)
-        # The regularization's decay factor, computed in float64 and rounded once to dtype: in
-        # float32 that changes a step by about as much as the rounding of W itself does.
-        shrink = 1 - 2 * step_size.astype(np.float64) * reg.astype(np.float64)  # (Ka,)
-        shrink = np.repeat(shrink, C).astype(dtype)[:, np.newaxis]  # (Ka * C, 1)
-        return scale, flush[:, np.newaxis, np.newaxis], shrink
-
-    scale, flush, shrink = per_configuration(step_size, reg)
-    # Once averaging has begun: the sum of the iterates so far, in float64 (one pass a step; a
-    # float32 sum of thousands of iterates would lose about ten bits).
-    W_sum = None  # (Ka * C, D)
-    num_averaged = 0
-    weights, diverged_at = [None] * K, [None] * K
-
-    next_idx = rng.choice(num_train, B)  # (B,), with replacement: drawn a step ahead for gather
+    iters_per_epoch = max(1, len(X) // batch_size)
+    average_from = _averaging_start(num_iters, iters_per_epoch, average_last_epochs)
+    starts = [initial_weights(X.shape[1], num_classes, s, dtype).T for s in init_seeds]
+    W = np.ascontiguousarray(np.concatenate(starts))  # (K * C, D), rows in C order
+    stack = _Stack(W, learning_rates, regs, num_classes, batch_size)
+    X_batch = np.empty((batch_size, X.shape[1]), dtype=dtype)  # reused by every step
     with np.errstate(all="ignore"):  # overflow shows up as a non-finite loss, handled below
         for it in range(num_iters):
-            idx = next_idx  # (B,)
-            next_idx = rng.choice(num_train, B) if it + 1 < num_iters else None
-            if gather is not None:
-                X_batch = gather(X, idx, it, next_idx)  # (B, D)
-            elif X.dtype == dtype:
-                np.take(X, idx, axis=0, out=X_batch, mode="clip")  # idx is always in range
-            else:
-                X_batch[...] = X[idx]
-            y_batch = y[idx]  # (B,)
-
-            # The scores are kept transposed, (Ka, C, B): the sums over classes then run along
-            # rows of B numbers, several times faster than along rows of C = 10.
-            Ka = len(configs)
-            scores = score_buffer[: Ka * C].reshape(Ka, C, B)
-            np.copyto(scores, (X_batch @ W.T).T.reshape(Ka, C, B))  # (Ka, C, B)
-            scores -= scores.max(axis=1, keepdims=True)  # each example's largest score is now 0
-            labels = block_starts[:Ka] + y_batch * B  # (Ka, B): flat index of s_k[y[i], i]
-            correct = scores.take(labels)  # (Ka, B)
-            probs = np.exp(scores, out=scores)  # (Ka, C, B), not yet normalized
-            exp_sums = probs.sum(axis=1)  # (Ka, B), each >= 1
-            data_loss = np.mean(np.log(exp_sums) - correct, axis=1)  # (Ka,)
-            squares = np.einsum("jd,jd->j", W, W).reshape(Ka, C).sum(axis=1)  # (Ka,)
-            finite = np.isfinite(data_loss + reg * squares)  # (Ka,)
-
-            if not finite.all():
-                if not np.isfinite(X_batch).all():
-                    bad = idx[np.flatnonzero(~np.isfinite(X_batch).all(axis=1))[0]]
-                    raise ValueError(
-                        f"X must contain only finite values; row {bad} holds NaN or infinity"
-                    )
-                for k in configs[~finite]:
-                    diverged_at[k] = it
-                rows = np.repeat(finite, C)  # (Ka * C,)
-                configs, step_size, reg = configs[finite], step_size[finite], reg[finite]
-                W = W[rows]
-                if W_sum is not None:
-                    W_sum = W_sum[rows]
-                probs, exp_sums = probs[finite], exp_sums[finite]
-                scale, flush, shrink = per_configuration(step_size, reg)
-                Ka = len(configs)
-                labels = block_starts[:Ka] + y_batch * B
-                if not Ka:
+            idx = rng.choice(len(X), batch_size)  # (B,), with replacement
+            _copy_rows(X, idx, X_batch)
+            if not stack.step(X_batch, y[idx], it):
+                _check_finite_rows(X_batch, idx)
+                if not len(stack.configs):
                     break
-
-            dscores = probs  # becomes lr_k * (P_k - Y) / B in place, (Ka, C, B)
-            dscores *= (scale[:, np.newaxis] / exp_sums)[:, np.newaxis, :]  # lr_k * P_k / B
-            dscores[dscores < flush] = 0
-            dscores.reshape(-1)[labels] -= scale[:, np.newaxis]
-            # W_k - lr_k (data gradient + 2 reg_k W_k) = (1 - 2 lr_k reg_k) W_k - lr_k (data grad.)
-            step = np.matmul(dscores.reshape(Ka * C, B), X_batch, out=step_buffer[: Ka * C])
-            W *= shrink  # (Ka * C, 1) column
-            W -= step  # (Ka * C, D)
-
             if it >= average_from:
-                num_averaged += 1
-                if W_sum is None:
-                    W_sum = W.astype(np.float64)
-                else:
-                    W_sum += W
+                stack.add_to_average()
             if (it + 1) % iters_per_epoch == 0:
-                step_size *= decay
-                scale, flush, shrink = per_configuration(step_size, reg)
+                stack.decay(lr_decay)
             if on_step is not None:
                 on_step(it)
+        return stack.result(num_iters)
 
-        final = W if W_sum is None else (W_sum / num_averaged).astype(dtype)
-        for j, k in enumerate(configs):
-            W_k = final[j * C : (j + 1) * C].T  # (D, C)
+
+def _averaging_start(num_iters, iters_per_epoch, average_last_epochs):
+    """The first step whose weights enter the average (num_iters: no averaging)."""
+    if average_last_epochs <= 0:
+        return num_iters
+    return num_iters - min(num_iters, round(average_last_epochs * iters_per_epoch))
+
+
+def _copy_rows(X, idx, X_batch):
+    """X_batch[...] = X[idx], in X_batch's dtype, without a temporary when the dtypes agree."""
+    if X.dtype == X_batch.dtype:
+        np.take(X, idx, axis=0, out=X_batch, mode="clip")  # idx is always in range
+    else:
+        X_batch[...] = X[idx]
+
+
+def _check_finite_rows(X_batch, idx):
+    """Raise ValueError naming the first row of X in the minibatch that is not finite."""
+    bad_rows = np.flatnonzero(~np.isfinite(X_batch).all(axis=1))
+    if len(bad_rows):
+        raise ValueError(
+            f"X must contain only finite values; row {idx[bad_rows[0]]} holds NaN or infinity"
+        )
+
+
+class _Stack:
+    """The configurations still training: their stacked weights, constants and running average.
+
+    Attributes: configs (Ka,) the configuration numbers still training; W (Ka * C, D), rows
+    j*C .. j*C + C - 1 holding W^T of configs[j]; step_size and reg (Ka,); W_sum (Ka * C, D) the
+    float64 sum of the iterates averaged so far (None before averaging begins: a float32 sum of
+    thousands of iterates would lose about ten bits); diverged_at, one entry per configuration.
+    """
+
+    def __init__(self, W, learning_rates, regs, num_classes, batch_size):
+        K, C, B = len(learning_rates), num_classes, batch_size
+        self.C, self.B, self.dtype = C, B, W.dtype
+        self.configs = np.arange(K)  # (Ka,)
+        self.W = W  # (Ka * C, D)
+        self.step_size = np.array(learning_rates, dtype=W.dtype)  # (Ka,)
+        self.reg = np.array(regs, dtype=W.dtype)  # (Ka,)
+        self.W_sum, self.num_averaged = None, 0
+        self.diverged_at = [None] * K
+        self.score_buffer = np.empty((K * C, B), dtype=W.dtype)  # reused by every step
+        self.step_buffer = np.empty_like(W)  # reused by every step
+        # Flat index into a (Ka, C, B) array of block j, class 0, example i: j * C * B + i.
+        self.block_starts = np.arange(K)[:, np.newaxis] * (C * B) + np.arange(B)  # (K, B)
+        self._set_step_constants()
+
+    def _set_step_constants(self):
+        """What a step needs of every lr_k and reg_k; changes once an epoch."""
+        self.scale = self.step_size / self.dtype.type(self.B)  # (Ka,): lr_k / B
+        # Probabilities p with lr_k * p / B below this are set to zero: p < exp(-60), or p so
+        # small that lr_k * p / B would be denormal.
+        tiny = np.finfo(self.dtype).tiny  # the smallest normal number of dtype
+        flush = np.maximum(math.exp(FLUSH_EXPONENT) * self.scale, tiny).astype(self.dtype)
+        self.flush = flush[:, np.newaxis, np.newaxis]  # (Ka, 1, 1)
+        # The regularization's decay factor, computed in float64 and rounded once to dtype: in
+        # float32 that changes a step by about as much as the rounding of W itself does.
+        shrink = 1 - 2 * self.step_size.astype(np.float64) * self.reg.astype(np.float64)
+        self.shrink = np.repeat(shrink, self.C).astype(self.dtype)[:, np.newaxis]  # (Ka * C, 1)
+
+    def step(self, X_batch, y_batch, it):
+        """One SGD step on the minibatch; False if a configuration's loss was not finite.
+
+        Such configurations leave the stack (their step is not taken); the others step.
+        """
+        exp_scores, exp_sums, finite = self._softmax(X_batch, y_batch)
+        if not finite.all():
+            self._drop(finite, it)
+            exp_scores, exp_sums = exp_scores[finite], exp_sums[finite]
+        if len(self.configs):
+            self._descend(exp_scores, exp_sums, X_batch, y_batch)
+        return bool(finite.all())
+
+    def _labels(self, y_batch):
+        """(Ka, B) flat indices into a (Ka, C, B) array of each example's correct class."""
+        return self.block_starts[: len(self.configs)] + y_batch * self.B
+
+    def _softmax(self, X_batch, y_batch):
+        """exp of the shifted scores (Ka, C, B), their sums over classes (Ka, B), and whether
+        each configuration's loss is finite (Ka,)."""
+        Ka, C, B = len(self.configs), self.C, self.B
+        scores = self.score_buffer[: Ka * C].reshape(Ka, C, B)
+        np.copyto(scores, (X_batch @ self.W.T).T.reshape(Ka, C, B))  # (Ka, C, B)
+        scores -= scores.max(axis=1, keepdims=True)  # each example's largest score is now 0
+        correct = scores.take(self._labels(y_batch))  # (Ka, B)
+        exp_scores = np.exp(scores, out=scores)  # (Ka, C, B), not yet normalized
+        exp_sums = exp_scores.sum(axis=1)  # (Ka, B), each >= 1
+        data_loss = np.mean(np.log(exp_sums) - correct, axis=1)  # (Ka,)
+        squares = np.einsum("jd,jd->j", self.W, self.W).reshape(Ka, C).sum(axis=1)  # (Ka,)
+        return exp_scores, exp_sums, np.isfinite(data_loss + self.reg * squares)
+
+    def _descend(self, exp_scores, exp_sums, X_batch, y_batch):
+        """W_k <- (1 - 2 lr_k reg_k) W_k - lr_k (data gradient), for every configuration."""
+        Ka, C, B = len(self.configs), self.C, self.B
+        dscores = exp_scores  # becomes lr_k * (P_k - Y) / B in place, (Ka, C, B)
+        dscores *= (self.scale[:, np.newaxis] / exp_sums)[:, np.newaxis, :]  # lr_k * P_k / B
+        dscores[dscores < self.flush] = 0
+        dscores.reshape(-1)[self._labels(y_batch)] -= self.scale[:, np.newaxis]
+        step = np.matmul(dscores.reshape(Ka * C, B), X_batch, out=self.step_buffer[: Ka * C])
+        self.W *= self.shrink  # (Ka * C, 1) column
+        self.W -= step  # (Ka * C, D)
+
+    def _drop(self, finite, it):
+        """Remove the configurations whose loss is not finite; they diverged at step it."""
+        for k in self.configs[~finite]:
+            self.diverged_at[k] = it
+        rows = np.repeat(finite, self.C)  # (Ka * C,)
+        self.configs, self.step_size, self.reg = (
+            self.configs[finite], self.step_size[finite], self.reg[finite]
+        )
+        self.W = self.W[rows]
+        if self.W_sum is not None:
+            self.W_sum = self.W_sum[rows]
+        self._set_step_constants()
+
+    def add_to_average(self):
+        """Add the current weights to the running sum of averaged iterates."""
+        self.num_averaged += 1
+        if self.W_sum is None:
+            self.W_sum = self.W.astype(np.float64)
+        else:
+            self.W_sum += self.W
+
+    def decay(self, lr_decay):
+        """Multiply every learning rate by lr_decay (once an epoch)."""
+        self.step_size *= self.dtype.type(lr_decay)
+        self._set_step_constants()
+
+    def result(self, num_iters):
+        """The StackedResult: each configuration's last (or averaged) weights, (D, C)."""
+        final = self.W  # (Ka * C, D)
+        if self.W_sum is not None:
+            final = (self.W_sum / self.num_averaged).astype(self.dtype)
+        weights = [None] * len(self.diverged_at)
+        for j, k in enumerate(self.configs):
+            W_k = final[j * self.C : (j + 1) * self.C].T  # (D, C)
             if np.isfinite(W_k).all():
                 weights[k] = W_k.copy()
             else:  # the last step overflowed
-                diverged_at[k] = num_iters - 1
-    return StackedResult(weights, diverged_at)
+                self.diverged_at[k] = num_iters - 1
+        return StackedResult(weights, self.diverged_at)

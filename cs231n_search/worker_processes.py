@@ -67,11 +67,9 @@ def _worker(work, task, conn, parent_pid):
         conn.send(("progress", value))
 
     try:
-        result = work(task, report)
+        conn.send(("done", work(task, report)))  # a result that cannot be pickled is an error too
     except BaseException as err:
         conn.send(("error", f"{type(err).__name__}: {err}\n{traceback.format_exc()}"))
-    else:
-        conn.send(("done", result))
     conn.close()
 
 

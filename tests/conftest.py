@@ -109,24 +109,3 @@ def cifar10_dir():
         )
     return CIFAR10_DIR
 
-
-@pytest.fixture(params=["cores free", "cores busy"])
-def machine_load(request, monkeypatch):
-    """grid_search measuring the machine as idle (its workers share the copying of minibatches)
-    or as busy (each copies its own), whatever actually runs beside the tests."""
-    import cs231n_search.hyperparameter_search as search_module
-
-    others = 0.0 if request.param == "cores free" else 2.0
-
-    class Measured:
-        def __enter__(self):
-            self.cores = None
-            return self
-
-        def __exit__(self, *exc_info):
-            self.cores = others
-            return False
-
-    monkeypatch.setattr(search_module, "OtherProcessesCpu", Measured)
-    monkeypatch.setattr(search_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    return request.param

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import cs231n_search.hyperparameter_search as search_module
-from cs231n.classifiers import LinearSVM, Softmax
+from cs231n.classifiers import Softmax
 from cs231n_search.hyperparameter_search import grid_search
 from cs231n_search.worker_processes import WorkerError
 
@@ -77,7 +77,7 @@ def test_best_is_a_real_model_with_the_highest_validation_accuracy(serial, tmp_p
 
 
 @pytest.mark.parametrize("n_jobs", [2, 3])
-def test_results_are_the_same_for_any_n_jobs(serial, n_jobs, machine_load):
+def test_results_are_the_same_for_any_n_jobs(serial, n_jobs):
     X_train, y_train, X_val, y_val = split_blobs()
     parallel = grid_search(
         Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=n_jobs, **OPTIONS
@@ -106,7 +106,7 @@ def test_two_searches_at_once_from_two_threads(serial):
         np.testing.assert_array_equal(result.best_model.W, serial.best_model.W)
 
 
-def test_a_diverging_run_among_many_is_listed_and_spares_the_others(machine_load):
+def test_a_diverging_run_among_many_is_listed_and_spares_the_others():
     X_train, y_train, X_val, y_val = split_blobs()
     args = (Softmax, 1e3 * X_train, y_train, 1e3 * X_val, y_val)
     found = grid_search(*args, [1e-6, 10.0, 1e-7], [1e6, 1e2], n_jobs=2, **OPTIONS)
@@ -120,7 +120,17 @@ def test_a_diverging_run_among_many_is_listed_and_spares_the_others(machine_load
     assert {p: found.results[p] for p in alone.results} == alone.results
 
 
-def test_every_run_diverging_still_gives_a_usable_model(machine_load):
+def test_a_search_whose_other_worker_diverges_at_once_matches_the_serial_search():
+    X_train, y_train, X_val, y_val = split_blobs()
+    args = (Softmax, X_train, y_train, X_val, y_val, [1e-2], [1e-3, 1e9])
+    together = grid_search(*args, n_jobs=2, **OPTIONS)  # worker 1 has only the diverging run
+    serial = grid_search(*args, n_jobs=1, **OPTIONS)
+    assert together.diverged == serial.diverged == [(1e-2, 1e9)]
+    assert together.results == serial.results
+    np.testing.assert_array_equal(together.best_model.W, serial.best_model.W)
+
+
+def test_every_run_diverging_still_gives_a_usable_model():
     X_train, y_train, X_val, y_val = split_blobs()
     found = grid_search(
         Softmax, 1e3 * X_train, y_train, 1e3 * X_val, y_val, [10.0, 100.0], [1e6],
@@ -145,33 +155,70 @@ def test_generators_give_the_whole_grid(serial):
     assert found.results == serial.results
 
 
-def test_other_models_train_each_run_with_their_own_train():
+class Untouchable:
+    """A model class whose methods all fail: the engine may only construct it and set W."""
+
+    def loss(self, *args, **kwargs):
+        raise AssertionError("the search called loss")
+
+    def train(self, *args, **kwargs):
+        raise AssertionError("the search called train")
+
+    def predict(self, *args, **kwargs):
+        raise AssertionError("the search called predict")
+
+
+def test_the_engine_never_calls_the_model_class_but_to_make_best_model(serial):
     X_train, y_train, X_val, y_val = split_blobs()
     found = grid_search(
-        LinearSVM, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=2, **OPTIONS
+        Untouchable, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=2, **OPTIONS
     )
-    grid = [(lr, reg) for lr in LEARNING_RATES for reg in REGS]
-    for k, (lr, reg) in enumerate(grid):
-        model = LinearSVM()
-        model.train(X_train, y_train, lr, reg, num_iters=200, batch_size=32, seed=4 + k)
-        assert found.results[(lr, reg)] == (
-            np.mean(model.predict(X_train) == y_train), np.mean(model.predict(X_val) == y_val)
-        )
-    assert type(found.best_model) is LinearSVM
+    assert type(found.best_model) is Untouchable
+    assert found.results == serial.results
+    np.testing.assert_array_equal(found.best_model.W, serial.best_model.W)
 
 
-def test_a_failing_run_is_named():
-    class Fragile(Softmax):
-        def loss(self, X_batch, y_batch, reg):
-            if reg == 1.0:
-                raise ArithmeticError("boom")
-            return super().loss(X_batch, y_batch, reg)
+def test_a_broken_student_loss_does_not_change_the_search(serial, monkeypatch):
+    # The release's stub loss returns 0 and a zero gradient: the engine trains with its own.
+    from cs231n.classifiers import linear_classifier
 
+    def stub_loss(W, X, y, reg):
+        return 0.0, np.zeros_like(W)
+
+    monkeypatch.setattr(linear_classifier, "softmax_loss_vectorized", stub_loss)
     X_train, y_train, X_val, y_val = split_blobs()
-    named = r"learning_rate=0\.1, reg=1 failed: ArithmeticError: boom"
+    found = grid_search(
+        Softmax, X_train, y_train, X_val, y_val, LEARNING_RATES, REGS, n_jobs=1, **OPTIONS
+    )
+    assert found.results == serial.results
+
+
+def test_integer_data_give_the_same_search_as_the_same_data_in_float64():
+    X_train, y_train, X_val, y_val = split_blobs()
+    X_train, X_val = np.round(4 * X_train), np.round(4 * X_val)
+    grid = ([1e-4, 1e-3], [1e-3])
+    as_int = grid_search(Softmax, X_train.astype(np.int32), y_train, X_val.astype(np.int32),
+                         y_val, *grid, n_jobs=1, **OPTIONS)
+    as_float = grid_search(Softmax, X_train, y_train, X_val, y_val, *grid, n_jobs=1, **OPTIONS)
+    assert as_int.best_model.W.dtype == np.float64
+    assert as_int.results == as_float.results
+    np.testing.assert_array_equal(as_int.best_model.W, as_float.best_model.W)
+
+
+def test_a_failing_run_is_named(monkeypatch):
+    train_stacked = search_module.train_stacked
+
+    def fragile(X, y, learning_rates, regs, *args, **kwargs):
+        if 1.0 in regs:
+            raise ArithmeticError("boom")
+        return train_stacked(X, y, learning_rates, regs, *args, **kwargs)
+
+    monkeypatch.setattr(search_module, "train_stacked", fragile)  # forked workers inherit it
+    X_train, y_train, X_val, y_val = split_blobs()
+    named = r"worker 1 with the runs \(lr=0\.1, reg=1\) failed.*ArithmeticError: boom"
     with pytest.raises(WorkerError, match=named):
         grid_search(
-            Fragile, X_train, y_train, X_val, y_val, [0.1], [1e-3, 1.0], n_jobs=2, **OPTIONS
+            Softmax, X_train, y_train, X_val, y_val, [0.1], [1e-3, 1.0], n_jobs=2, **OPTIONS
         )
 
 
@@ -207,18 +254,25 @@ def wrong(**changes):
     [
         (dict(learning_rates=[]), "learning_rates must hold at least one value"),
         (dict(learning_rates=iter([])), "learning_rates must hold at least one value"),
-        (dict(learning_rates=[1e-3, -1.0]), "finite numbers > 0; got -1.0"),
-        (dict(regularization_strengths=["a"]), "must hold real numbers; got 'a'"),
-        (dict(n_jobs=0), "n_jobs must be a positive integer"),
-        (dict(num_iters=2.5), "num_iters must be a positive integer"),
+        (dict(learning_rates=[1e-3, -1.0]), "learning_rates must be a finite number > 0; got -1.0"),
+        (dict(regularization_strengths=["a"]), "must be a real number; got 'a'"),
+        (dict(regularization_strengths=[np.inf]), "must be a finite number >= 0; got inf"),
+        (dict(n_jobs=0), "n_jobs must be a positive integer; got 0"),
+        (dict(n_jobs=True), "n_jobs must be a positive integer; got True"),
+        (dict(num_iters=2.5), "num_iters must be a positive integer; got 2.5"),
+        (dict(batch_size=None), "batch_size must be a positive integer; got None"),
+        (dict(lr_decay=0.0), "lr_decay must be a finite number > 0; got 0.0"),
+        (dict(average_last_epochs=-1), "average_last_epochs must be a finite number >= 0"),
+        (dict(seed=None), r"seed must be an integer in \[0, 4294967295\].*got None"),
+        (dict(seed=-1), r"seed must be an integer in \[0, 4294967295\]"),
         (dict(y_val=np.full(100, 3)), r"y_val must hold labels in \[0, 3\), the classes"),
         (dict(y_val=np.zeros(99, dtype=int)), "one label per row of X_val"),
         (dict(y_train=np.zeros((500, 1), dtype=int)), "y_train must be a 1-D array"),
         (dict(y_val=np.zeros(100)), "integer labels"),
         (dict(X_val=np.ones((100, 5))), "X_val must have D = 7 columns"),
+        (dict(X_val=np.ones((100, 7), dtype=complex)), "X_val must hold real numbers; got dtype"),
         (dict(X_train="X_nan"), "X_train must contain only finite values"),
-        (dict(make_model=None), "make_model must be callable"),
-        (dict(make_model=LinearSVM, average_last_epochs=1), "needs make_model=Softmax"),
+        (dict(model_class=None), "model_class must be a classifier class such as Softmax"),
     ],
 )
 def test_bad_arguments_fail_before_any_training(changes, message, monkeypatch):
@@ -227,7 +281,7 @@ def test_bad_arguments_fail_before_any_training(changes, message, monkeypatch):
 
     monkeypatch.setattr(search_module, "run_tasks", no_training)
     args = dict(
-        make_model=Softmax, **wrong(X_train="X_train", y_train="y_train", X_val="X_val",
+        model_class=Softmax, **wrong(X_train="X_train", y_train="y_train", X_val="X_val",
                                     y_val="y_val"),
         learning_rates=[1e-3], regularization_strengths=[1e-3], n_jobs=1, progress=False,
     )
@@ -243,33 +297,3 @@ def test_progress_bar_counts_the_stacked_steps(capsys):
     out = capsys.readouterr().out
     assert "grid search (1 runs stacked)" in out
     assert "60/60" in out
-
-
-def test_a_wrong_or_unfinished_softmax_loss_is_trained_with_not_stacked_around(monkeypatch):
-    # The stacked trainer does the softmax arithmetic itself; with a student's unfinished loss
-    # (the release's stub returns 0 and a zero gradient) the search must train with that loss,
-    # so the mistake shows: here every W stays at its starting weights.
-    from cs231n.classifiers import linear_classifier
-
-    def stub_loss(W, X, y, reg):
-        return 0.0, np.zeros_like(W)
-
-    monkeypatch.setattr(linear_classifier, "softmax_loss_vectorized", stub_loss)
-    X_train, y_train, X_val, y_val = split_blobs()
-    found = grid_search(
-        Softmax, X_train, y_train, X_val, y_val, [1e-1], [1e-3], n_jobs=1, **OPTIONS
-    )
-    start = 0.001 * np.random.RandomState(OPTIONS["seed"]).randn(X_train.shape[1], 3)
-    np.testing.assert_array_equal(found.best_model.W, start)
-
-
-def test_the_softmax_loss_check_accepts_ours_and_rejects_a_wrong_gradient():
-    X_train, y_train, _, _ = split_blobs()
-    assert search_module._computes_the_softmax_loss(Softmax(), X_train, y_train, 3)
-
-    class RegGradientHalved(Softmax):
-        def loss(self, X_batch, y_batch, reg):
-            loss, grad = super().loss(X_batch, y_batch, reg)
-            return loss, grad - reg * self.W  # reg * W instead of 2 * reg * W
-
-    assert not search_module._computes_the_softmax_loss(RegGradientHalved(), X_train, y_train, 3)

@@ -1,10 +1,9 @@
-"""Tests of cs231n_search/stacked_sgd.py against a plain NumPy SGD loop and Softmax.train."""
+"""Tests of cs231n_search/stacked_sgd.py against a plain NumPy SGD loop written out here."""
 
 import numpy as np
 import pytest
 
-from cs231n.classifiers import Softmax
-from cs231n_search.stacked_sgd import initial_weights, train_stacked
+from cs231n_search.stacked_sgd import compute_dtype, initial_weights, train_stacked
 
 N, D, C, B = 300, 8, 4, 25
 
@@ -55,25 +54,30 @@ def test_every_configuration_matches_the_plain_loop(batch_seed, lr_decay):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_same_minibatches_as_softmax_train_give_the_same_weights(dtype):
+def test_the_arithmetic_runs_in_the_data_dtype(dtype):
     X, y = blobs(1, dtype)
-    seed = 5
-    # Softmax.train(seed=5) draws W from RandomState(5), then its minibatches from the same
-    # generator: hand the stacked trainer that generator, advanced past the draw of W.
-    rng = np.random.RandomState(seed)
-    rng.randn(D, C)
     trained = train_stacked(
-        X, y, [0.05], [0.01], [seed], num_classes=C, num_iters=100, batch_size=B, seed=rng,
+        X, y, [0.05], [0.01], [5], num_classes=C, num_iters=100, batch_size=B, seed=5,
         lr_decay=0.9,
     )
-    model = Softmax()
-    model.train(X, y, 0.05, 0.01, num_iters=100, batch_size=B, lr_decay=0.9, seed=seed)
+    expected = plain_sgd(X.astype(np.float64), y, 0.05, 0.01, 5, 5, 100, 0.9)
     assert trained.weights[0].dtype == dtype
     tolerance = 1e-10 if dtype == np.float64 else 1e-4
-    np.testing.assert_allclose(trained.weights[0], model.W, rtol=tolerance, atol=tolerance * 1e-2)
+    np.testing.assert_allclose(trained.weights[0], expected, rtol=tolerance, atol=tolerance * 1e-2)
 
 
-def test_initial_weights_are_those_of_train_with_the_same_seed():
+def test_integer_data_train_in_float64_as_the_same_data_in_float64():
+    X, y = blobs(1)
+    X_int = np.round(10 * X).astype(np.int16)  # (N, D)
+    options = dict(num_classes=C, num_iters=50, batch_size=B, seed=1)
+    trained = train_stacked(X_int, y, [1e-3], [0.1], [0], **options)
+    as_float = train_stacked(X_int.astype(np.float64), y, [1e-3], [0.1], [0], **options)
+    assert compute_dtype(X_int) == np.float64
+    assert trained.weights[0].dtype == np.float64
+    np.testing.assert_array_equal(trained.weights[0], as_float.weights[0])
+
+
+def test_initial_weights_are_small_normal_numbers_from_the_seed():
     W = initial_weights(D, C, 3, np.float32)
     expected = (0.001 * np.random.RandomState(3).randn(D, C)).astype(np.float32)
     np.testing.assert_array_equal(W, expected)

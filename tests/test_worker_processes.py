@@ -14,6 +14,9 @@ from cs231n_search.worker_processes import WorkerError, run_tasks
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc, fork")
 REPO = Path(__file__).resolve().parents[1]
+# How long a test waits for something that happens at once when the code works: only a guard
+# against hanging the suite, long enough for a machine whatever its load.
+HANG_SECONDS = 120
 
 
 def square_and_report(task, report):
@@ -51,6 +54,16 @@ def test_an_exception_names_its_task(processes):
             fail_on_three, [1, 3, 2], describe=lambda i: ["task one", "task three", "x"][i],
             processes=processes,
         )
+
+
+def return_a_lambda(task, report):
+    return lambda: task
+
+
+@linux_only
+def test_a_result_that_cannot_be_sent_back_names_its_task():
+    with pytest.raises(WorkerError, match=r"task 0 failed in worker process \d+: .*pickle"):
+        run_tasks(return_a_lambda, [1], describe=lambda i: f"task {i}")
 
 
 @linux_only
@@ -118,26 +131,28 @@ def running_search():
     )
     workers = []
     try:
-        assert wait_until(lambda: len(children_of(process.pid)) == 2, 30), "no workers started"
+        started = wait_until(lambda: len(children_of(process.pid)) == 2, HANG_SECONDS)
+        assert started, "no workers started"
         workers = children_of(process.pid)
         yield process, workers
     finally:
         process.kill()
         process.wait()
+        process.stderr.close()
         for pid in workers:  # only if the test failed: never leave a worker behind
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
 @linux_only
-def test_ctrl_c_stops_the_search_and_its_workers_within_two_seconds(running_search):
+def test_ctrl_c_stops_the_search_and_its_workers(running_search):
+    # The search would run 10**8 steps: ending at all is the interrupt's doing. The timeout only
+    # keeps a broken interrupt from hanging the suite; it is no judgment of speed.
     process, workers = running_search
-    start = time.monotonic()
     process.send_signal(signal.SIGINT)
-    process.wait(timeout=10)
-    assert time.monotonic() - start < 2.0
+    process.wait(timeout=HANG_SECONDS)
     assert "KeyboardInterrupt" in process.stderr.read()
-    assert not any(alive(pid) for pid in workers)
+    assert not any(alive(pid) for pid in workers)  # killed and reaped before the parent exits
 
 
 @linux_only
@@ -145,5 +160,7 @@ def test_ctrl_c_stops_the_search_and_its_workers_within_two_seconds(running_sear
 def test_killing_the_parent_leaves_no_worker_alive(running_search, sig):
     process, workers = running_search
     process.send_signal(sig)
-    process.wait(timeout=10)
-    assert wait_until(lambda: not any(alive(pid) for pid in workers), 5.0), "orphaned workers"
+    process.wait(timeout=HANG_SECONDS)
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), HANG_SECONDS), (
+        "orphaned workers"
+    )
