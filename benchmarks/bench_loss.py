@@ -18,9 +18,10 @@ them alike); ratios compare times measured in this run.
 
 Goal: on one BLAS thread (the reliable comparison on a shared machine), each vectorized loss
 takes at most 1.5x its floor, i.e. floor / loss >= 0.67x, on both batches. The default-threads
-figures are reported too. Exits 1 if a goal is missed; writes benchmarks/results/bench_loss.json.
+figures are reported too. Exits 1 if a goal is missed; with --record (as `make bench` runs it)
+writes benchmarks/results/bench_loss.json.
 
-Run from the repository root:  .venv/bin/python benchmarks/bench_loss.py [--quick]
+Run from the repository root:  .venv/bin/python benchmarks/bench_loss.py [--quick] [--record]
 """
 
 import argparse
@@ -31,7 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_common import finish, load_now, row
+from bench_common import add_output_options, finish, load_now, row
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
@@ -102,7 +103,7 @@ def print_times(title, times):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: few repeats")
-    parser.add_argument("--results-dir", help="write the results file here")
+    add_output_options(parser)
     args = parser.parse_args(argv)
     load_before = load_now()
     scale = 10 if args.quick else 1

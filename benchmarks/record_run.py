@@ -1,17 +1,21 @@
-"""Execute the worksheet headless, in place, and record its time and key results (`make run`).
+"""Execute the worksheet headless, in place (`make run`), and, when asked, record its results.
 
-    .venv/bin/python benchmarks/record_run.py
+    .venv/bin/python benchmarks/record_run.py            # make run
+    .venv/bin/python benchmarks/record_run.py --record   # make results (maintainers)
 
-runs NBCONVERT below on softmax.ipynb, saving its outputs into it, and measures the wall time of
-the whole run (kernel start included). It then reads the key results from the lines the notebook
-printed, using PATTERNS, and writes them with the date, the machine and its load to
-benchmarks/results/notebook_run.json (benchmarks/results.py:write_result), and regenerates the
-README's Results section from that file, and the README's two pictures of learned weights from
-the notebook's figures (FIGURES). The README's figures are therefore those of the last
-`make run`, never typed by hand.
+runs NBCONVERT below on softmax.ipynb, saving its outputs into it (the notebook writes its
+weights to cs231n/saved/), and prints the wall time of the whole run (kernel start included).
+That is all it changes: a user's run leaves every other file as it was.
+
+With --record it then reads the key results from the lines the notebook printed, using
+PATTERNS, writes them with the date, the machine and its load to
+benchmarks/results/notebook_run.json (benchmarks/results.py:write_result), regenerates the
+README's Results section from that file, and writes the README's two pictures of learned
+weights from the notebook's figures (FIGURES). The README's figures are therefore those of the
+last recorded run, never typed by hand.
 
 If the notebook's printed wording changed and a pattern no longer matches exactly one line, the
-script stops with an error naming the pattern (the notebook itself is already saved): update
+recording stops with an error naming the pattern (the notebook itself is already saved): update
 PATTERNS, then run this again.
 """
 
@@ -25,7 +29,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from results import README, RESULTS_DIR, regenerate, write_result
+from results import README, RESULTS_DIR, regenerate_readme, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "softmax.ipynb"
@@ -82,7 +86,7 @@ ROWS = (
     ("whole notebook, headless (`make run`, kernel start included)", "{wall_seconds:.1f} s"),
 )
 
-# Goals judged on this run (issue 10): row's "what" -> (goal text, test of the values). The
+# Goals judged on a recorded run: row's "what" -> (goal text, test of the values). The
 # machine's load is recorded beside them: the goal is for an idle machine.
 GOALS = {
     "whole notebook, headless (`make run`, kernel start included)": (
@@ -198,8 +202,8 @@ def execute(notebook):
 
 
 def record(notebook=NOTEBOOK, directory=RESULTS_DIR, readme=README, root=ROOT, figures=FIGURES):
-    """Execute notebook, write directory/notebook_run.json, regenerate readme and write the
-    figures under root; return the values found."""
+    """Execute notebook, write directory/notebook_run.json, regenerate readme's Results section
+    and write the figures under root; return the values found."""
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     wall_seconds = execute(Path(notebook))
     executed = nbformat.read(str(notebook), as_version=4)
@@ -219,21 +223,32 @@ def record(notebook=NOTEBOOK, directory=RESULTS_DIR, readme=README, root=ROOT, f
         section="results",
     )
     readme = Path(readme)
-    readme.write_text(regenerate(readme.read_text(), directory))
+    readme.write_text(regenerate_readme(readme.read_text(), directory))
     return values
 
 
 def main(argv=None):
-    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--record", action="store_true",
+        help="also record the run's results: benchmarks/results/notebook_run.json, the "
+        "README's Results section and the docs/ pictures of learned weights (make results)",
+    )
+    args = parser.parse_args(argv)
     try:
-        values = record()
+        seconds = record()["wall_seconds"] if args.record else execute(NOTEBOOK)
     except RecordError as exc:
         print(f"record_run.py: error: {exc}", file=sys.stderr)
         return 1
     print(
-        f"{NOTEBOOK.name} ran in {values['wall_seconds']:.1f} s; results in "
-        f"{(RESULTS_DIR / NAME).relative_to(ROOT)}.json and the README's Results section."
+        f"{NOTEBOOK.name} ran in {seconds:.1f} s, headless (kernel start included); it is "
+        "saved with its outputs, and its weights in cs231n/saved/."
     )
+    if args.record:
+        print(
+            f"Recorded in {(RESULTS_DIR / NAME).relative_to(ROOT)}.json, the README's Results "
+            f"section and {', '.join(FIGURES)}."
+        )
     return 0
 
 
