@@ -34,6 +34,9 @@ from cs231n.datasets import (
 from cs231n.datasets.fetch import FetchError, fetch_CIFAR10, main
 
 REPO = Path(__file__).resolve().parents[1]
+# The longest a test waits for a process or a server before calling it hung: a guard, far above
+# what any step takes even on a busy machine, never a judgment of speed.
+HANG_GUARD_SECONDS = 300
 
 
 def leftovers(dest):
@@ -83,7 +86,7 @@ class ArchiveHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body[: len(body) // 2])
         self.wfile.flush()
         if self.path == "/stall.tar.gz":  # go silent until the test is over
-            self.server.release.wait(timeout=10)
+            self.server.release.wait(timeout=HANG_GUARD_SECONDS)
         self.close_connection = True
 
     def log_message(self, format, *args):
@@ -551,7 +554,8 @@ def test_cli_offline_exits_non_zero_with_the_source_way(closed_port_url, tmp_pat
 def run_command(command, dest):
     env = dict(os.environ, PYTHON=sys.executable, PYTHONPATH=str(REPO))
     return subprocess.run(
-        [*command, "--dest", str(dest)], capture_output=True, text=True, env=env, timeout=60
+        [*command, "--dest", str(dest)], capture_output=True, text=True, env=env,
+        timeout=HANG_GUARD_SECONDS,
     )
 
 
@@ -594,7 +598,7 @@ def start_pausing_fetch(tmp_path, source, dest, go, name="paused"):
     return process, report
 
 
-def wait_for(path, process, seconds=300):
+def wait_for(path, process, seconds=HANG_GUARD_SECONDS):
     """The scratch folder the pausing fetch reports once it pauses (seconds: a guard against a
     hang, not a judgment of speed)."""
     end = time.monotonic() + seconds
@@ -615,7 +619,7 @@ def test_a_fetch_killed_during_extraction_leaves_nothing_after_a_rerun(
     assert scratch.parent == dest and scratch.name.startswith(".tmp-")
     assert (scratch / FOLDER_NAME / "test_batch").exists()  # extracted, not yet in place
     process.send_signal(sig)
-    process.communicate(timeout=30)
+    process.communicate(timeout=HANG_GUARD_SECONDS)
     assert process.returncode == (128 + sig if sig == signal.SIGTERM else -sig)
     if sig == signal.SIGTERM:  # SIGTERM: the fetch cleans up after itself
         assert leftovers(dest) == []
@@ -638,15 +642,15 @@ def test_two_concurrent_fetches_into_one_destination_both_end_well(fake_archive,
     first, report = start_pausing_fetch(tmp_path, fake_archive.path, dest, go_first)
     wait_for(report, first)  # the first holds the lock, mid-extraction
     second, _ = start_pausing_fetch(tmp_path, fake_archive.path, dest, go_second, name="second")
-    guard = threading.Timer(300, go_first.touch)  # against a hang only: a stuck second ends
+    guard = threading.Timer(HANG_GUARD_SECONDS, go_first.touch)  # a stuck second ends, later
     guard.start()
     try:
         said = second.stdout.readline()  # the second's first line, printed while it waits
     finally:
         go_first.touch()
         guard.cancel()
-    out_first, err_first = first.communicate(timeout=60)
-    out_second, err_second = second.communicate(timeout=60)
+    out_first, err_first = first.communicate(timeout=HANG_GUARD_SECONDS)
+    out_second, err_second = second.communicate(timeout=HANG_GUARD_SECONDS)
     assert first.returncode == 0, err_first
     assert second.returncode == 0, err_second
     assert "CIFAR-10 is ready at" in out_first
@@ -688,7 +692,8 @@ def test_the_plain_fetch_command_works_without_an_activated_venv(tmp_path):
         pytest.skip(f"no {python} in {REPO} (make setup creates it)")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run(
-        [python, *rest, "--help"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+        [python, *rest, "--help"], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=HANG_GUARD_SECONDS,
     )
     assert result.returncode == 0, result.stderr
     assert "--source PATH_OR_URL" in result.stdout
@@ -699,6 +704,6 @@ def test_make_data_passes_the_source_on(tmp_path):
     if "\ndata:" not in makefile:
         pytest.skip("the Makefile has no data target yet")
     command = ["make", "-n", "-C", str(REPO), "data", f"SOURCE={tmp_path}/cifar"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=HANG_GUARD_SECONDS)
     assert result.returncode == 0, result.stderr
     assert f'-m cs231n.datasets --source "{tmp_path}/cifar"' in result.stdout
