@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
-.PHONY: setup data run results test test-busy lint bench submit release clean
+.PHONY: setup data run test lint bench submit release clean
 
 # Code and tools, then CIFAR-10 (unless SKIP_DATA=1, as in CI).
 setup: $(STAMP)
@@ -33,6 +33,8 @@ data: $(STAMP)
 # the weights it exports to cs231n/saved/.
 run: data
 	$(BIN)/python benchmarks/record_run.py
+
+.PHONY: results test-busy
 
 # For maintainers: run the worksheet as `make run` does, then record the run: its time and key
 # results in benchmarks/results/notebook_run.json, the README's Results section made from it,
