@@ -38,7 +38,7 @@ run: data
 
 # For maintainers: run the worksheet as `make run` does, then record the run: its time and key
 # results in benchmarks/results/notebook_run.json, the README's Results section made from it,
-# and the docs/ pictures of learned weights.
+# and the docs/ picture of learned weights.
 results: data
 	$(BIN)/python benchmarks/record_run.py --record
 

@@ -10,8 +10,8 @@ That is all it changes: a user's run leaves every other file as it was.
 With --record it then reads the key results from the lines the notebook printed, using
 PATTERNS, writes them with the date, the machine and its load to
 benchmarks/results/notebook_run.json (benchmarks/results.py:write_result), regenerates the
-README's Results section from that file, and writes the README's two pictures of learned
-weights from the notebook's figures (FIGURES). The README's figures are therefore those of the
+README's Results section from that file, and writes the README's picture of learned
+weights from the notebook's figure (FIGURES). The README's figures are therefore those of the
 last recorded run, never typed by hand.
 
 If the notebook's printed wording changed and a pattern no longer matches exactly one line, the
@@ -37,6 +37,7 @@ NAME = "notebook_run"
 
 # The notebook's printed lines that hold the key results; each must match exactly one line.
 # A named group is a value for ROWS, shown as printed unless ROWS gives it a number format.
+# The patterns of OPTIONAL may also match no line: their rows are then left out.
 PATTERNS = {
     "data": r"^data: (?P<data>.+)$",
     "first run time": r"^That took (?P<first_seconds>[0-9.]+) ?s$",
@@ -64,9 +65,11 @@ PATTERNS = {
         r"gradient difference (?P<grad_diff>\S+),"
     ),
 }
+OPTIONAL = ("test accuracy, all test images", "naive vs vectorized")
 
 # The README's rows: (what, result), both formatted with the values found by PATTERNS and
-# wall_seconds, the measured time of the whole run.
+# wall_seconds, the measured time of the whole run. A row whose values come from an OPTIONAL
+# pattern that matched no line is left out.
 ROWS = (
     ("first SGD run: time", "{first_seconds:.1f} s"),
     ("first SGD run: train / validation accuracy", "{first_train:.3f} / {first_val:.3f}"),
@@ -94,10 +97,10 @@ GOALS = {
     ),
 }
 
-# The README's pictures: the image a code cell shows, found by a line of the cell's source.
+# The README's picture: the image a code cell shows, found by a line of the cell's source (the
+# course's cell that shows the best model's weights, one template per class).
 FIGURES = {
-    "docs/weights.png": "show_templates(best_softmax.W",
-    "docs/weights_first_run.png": "show_templates(softmax.W",
+    "docs/weights.png": "# strip out the bias",
 }
 
 # Saving each cell's consecutive prints merged, carriage returns applied, keeps a progress bar
@@ -132,17 +135,20 @@ class Printed(str):
         return str(self) if not spec else format(float(self), spec)
 
 
-def extract(text, patterns=PATTERNS):
-    """The named values of every pattern, each found in exactly one line of text.
+def extract(text, patterns=PATTERNS, optional=OPTIONAL):
+    """The named values of every pattern, each found in exactly one line of text (or in none,
+    for the patterns named in optional).
 
     Raises
     ------
     RecordError
-        Naming every pattern that matched no line or more than one.
+        Naming every pattern that matched no line (unless optional) or more than one.
     """
     values, problems = {}, []
     for name, pattern in patterns.items():
         matches = list(re.finditer(pattern, text, flags=re.MULTILINE))
+        if not matches and name in optional:
+            continue
         if len(matches) != 1:
             problems.append(f"{name}: {len(matches)} lines match {pattern!r}")
             continue
@@ -160,6 +166,9 @@ def rows(values):
     """The results rows of write_result, from the extracted values."""
     judged = []
     for what, result in ROWS:
+        needed = set(re.findall(r"{(\w+)", what + result)) - {"wall_seconds"}
+        if not needed <= set(values):
+            continue  # an optional result the notebook does not print
         goal, met = GOALS.get(what, (None, None))
         judged.append({
             "what": what.format(**values),
@@ -232,7 +241,7 @@ def main(argv=None):
     parser.add_argument(
         "--record", action="store_true",
         help="also record the run's results: benchmarks/results/notebook_run.json, the "
-        "README's Results section and the docs/ pictures of learned weights (make results)",
+        "README's Results section and the docs/ picture of learned weights (make results)",
     )
     args = parser.parse_args(argv)
     try:
