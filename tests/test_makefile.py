@@ -24,7 +24,6 @@ ROUTES = (
 FETCH = "-m|cs231n.datasets"
 RECORD_RUN = "benchmarks/record_run.py"
 PIP_INSTALL = "-m|pip|install|--quiet|-e|.[dev]"
-BENCHMARKS = ("loss", "sgd", "data", "scaling", "search", "accuracy")
 
 pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 
@@ -104,6 +103,9 @@ def test_results_runs_the_notebook_and_records_it(project):
     result, calls = run(project, ["make", "results"], fetch_fails=False)
     assert result.returncode == 0, result.stderr
     assert calls == [FETCH, f"{RECORD_RUN}|--record"]
+
+
+BENCHMARKS = ("loss", "sgd", "data", "scaling", "search", "accuracy")
 
 
 def test_bench_records_every_benchmark_then_the_tables_and_fails_if_one_did(project):
