@@ -1,4 +1,5 @@
 # The README's commands: `make run`, `make test`, `make submit`. Each sets up .venv first when needed.
+# Maintainers record results with `make results` and `make bench`.
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
@@ -27,26 +28,41 @@ data: $(STAMP)
 		echo "    make data SOURCE=/path/to/cifar-10-batches-py" >&2; \
 		exit 1; }
 
-# Execute the whole worksheet headless, in place, saving its outputs (benchmarks/record_run.py
-# holds the exact nbconvert command), then record its time and key results in
-# benchmarks/results/notebook_run.json and the README's Results section.
+# Execute the whole worksheet headless, in place, saving its outputs, and print its time
+# (benchmarks/record_run.py holds the exact nbconvert command). It changes only the notebook and
+# the weights it exports to cs231n/saved/.
 run: data
 	$(BIN)/python benchmarks/record_run.py
+
+.PHONY: results test-busy
+
+# For maintainers: run the worksheet as `make run` does, then record the run: its time and key
+# results in benchmarks/results/notebook_run.json, the README's Results section made from it,
+# and the docs/ picture of learned weights.
+results: data
+	$(BIN)/python benchmarks/record_run.py --record
 
 # The whole test suite, the notebook executed in fast mode included.
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The whole test suite with one, then two cores kept busy by spinning processes that
+# tests/run_busy.sh starts and stops itself, with no retries: no verdict may depend on the load.
+test-busy: $(STAMP)
+	@status=0; for busy in 1 2; do bash tests/run_busy.sh $$busy || status=1; done; exit $$status
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Every benchmark runs even if an earlier one misses its goal; the README's speed tables are then
-# regenerated from benchmarks/results/, and the target fails if any goal was missed.
+# For maintainers: every benchmark runs with --record (each writes benchmarks/results/<name>.json;
+# run by hand without it, a benchmark writes nothing), even if an earlier one misses its goal;
+# the tables of docs/benchmarks.md are then regenerated from benchmarks/results/, and the target
+# fails if any goal was missed.
 BENCHMARKS := loss sgd data scaling search accuracy
 bench: $(STAMP)
 	@status=0; for name in $(BENCHMARKS); do \
-		echo "==> benchmarks/bench_$$name.py"; \
-		$(BIN)/python benchmarks/bench_$$name.py || status=1; \
+		echo "==> benchmarks/bench_$$name.py --record"; \
+		$(BIN)/python benchmarks/bench_$$name.py --record || status=1; \
 	done; \
 	$(BIN)/python benchmarks/results.py; exit $$status
 

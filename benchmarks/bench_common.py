@@ -8,9 +8,12 @@
 - `interleaved`: times functions in turn, repeat after repeat, so that a noisy neighbour slows
   all of them alike.
 - `cores_busy`: keeps some cores busy, to measure on a loaded machine on purpose.
-- `make_parser`: the options every benchmark takes (--quick, --results-dir, --repeats).
-- `finish`: prints the rows, writes them with results.write_result, and returns the exit status:
-  1 if a goal was not met.
+- `make_parser`: the options every benchmark takes (--quick, --record, --results-dir,
+  --repeats); `add_output_options` adds --record and --results-dir to a parser of its own.
+- `finish`: prints the rows, writes them with results.write_result when asked (--record writes
+  benchmarks/results/<name>.json, as `make bench` does; --results-dir DIR writes DIR/<name>.json),
+  and returns the exit status: 1 if a goal was not met. A benchmark run by hand, without either
+  option, writes nothing, so the committed results change only when a maintainer records them.
 """
 
 import argparse
@@ -20,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from results import RESULTS_DIR, write_result
@@ -123,16 +127,28 @@ def cores_busy(count, seconds=600):
             burner.wait()
 
 
+def add_output_options(parser):
+    """Add --record and --results-dir to parser; both set args.results_dir (None: write
+    nothing, the default)."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--record", dest="results_dir", action="store_const",
+                       const=str(RESULTS_DIR), help="write the results file into "
+                       "benchmarks/results/, whose files the docs' tables are made from "
+                       "(make bench does)")
+    where.add_argument("--results-dir", dest="results_dir", metavar="DIR",
+                       help="write the results file into DIR")
+    return parser
+
+
 def make_parser(doc, quick_help, repeats=None):
-    """An argument parser with --quick, --results-dir and, if repeats is given, --repeats."""
+    """An argument parser with --quick, --record, --results-dir and, if repeats is given,
+    --repeats."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     if repeats is not None:
         parser.add_argument("--repeats", type=int, default=repeats,
                             help=f"interleaved rounds (default {repeats})")
     parser.add_argument("--quick", action="store_true", help=f"smoke run: {quick_help}")
-    parser.add_argument("--results-dir", help="write the results file here (a smoke run writes "
-                        "none unless told where)")
-    return parser
+    return add_output_options(parser)
 
 
 def load_now():
@@ -145,7 +161,8 @@ def row(what, baseline, ours, ratio=None, goal=None, met=None):
 
 
 def finish(name, rows, *, data, load_before, notes=(), results_dir=None, quick=False):
-    """Print the rows, write them (not in quick mode unless results_dir is given), return 0/1."""
+    """Print the rows, write them to results_dir if given, and return 0, or 1 if a goal was
+    missed. A smoke run (quick) is never written to benchmarks/results/ itself."""
     print(f"\n{name}: load average before the run {load_before[0]:.2f}, now {load_now()[0]:.2f}")
     for r in rows:
         ratio = "" if r["ratio"] is None else f"  {r['ratio']:.2f}x"
@@ -154,10 +171,14 @@ def finish(name, rows, *, data, load_before, notes=(), results_dir=None, quick=F
         print(f"  {r['what']}: {r['baseline'] or '-'} -> {r['ours']}{ratio}{goal}")
     for note in notes:
         print(f"  note: {note}")
-    if results_dir is not None or not quick:
+    if results_dir is not None and quick and Path(results_dir).resolve() == RESULTS_DIR:
+        print(f"  not written: a smoke run (--quick) is never recorded in {RESULTS_DIR}")
+    elif results_dir is not None:
         path = write_result(name, rows, data=data, load_before=load_before, notes=notes,
-                            directory=RESULTS_DIR if results_dir is None else results_dir)
+                            directory=results_dir)
         print(f"  written to {path}")
+    else:
+        print("  not written (--record writes benchmarks/results/, --results-dir DIR elsewhere)")
     missed = [r["what"] for r in rows if r["met"] is False]
     if missed:
         print(f"{name}: goal NOT met: {'; '.join(missed)}", file=sys.stderr)

@@ -14,10 +14,10 @@ reports the wall time of the data steps (interpreter start-up and imports exclud
 peak resident memory (VmHWM in /proc/self/status); a run that only imports gives the part of
 that peak the interpreter and numpy account for. Runs alternate between the pipelines and the
 script prints medians and the course / cs231n ratios, then checks that both give the same
-arrays. Goal: cs231n's steps in <= 3 s and <= 1.5 GB. Exits 1 if the goal is missed; writes
-benchmarks/results/bench_data.json.
+arrays. Goal: cs231n's steps in <= 3 s and <= 1.5 GB. Exits 1 if the goal is missed; with
+--record (as `make bench` runs it) writes benchmarks/results/bench_data.json.
 
-Usage:  .venv/bin/python benchmarks/bench_data.py [--repeat N] [--root DIR] [--quick]
+Usage:  .venv/bin/python benchmarks/bench_data.py [--repeat N] [--root DIR] [--quick] [--record]
 """
 
 import argparse
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from bench_common import finish, load_now, row
+from bench_common import add_output_options, finish, load_now, row
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ROOT = REPO / "cs231n" / "datasets" / "cifar-10-batches-py"
@@ -179,7 +179,7 @@ def main():
     parser.add_argument("--child", choices=[*PIPELINES, "imports", "compare"], help="internal")
     parser.add_argument("--quick", action="store_true",
                         help="smoke run: one run per pipeline, no comparison of the arrays")
-    parser.add_argument("--results-dir", help="write the results file here")
+    add_output_options(parser)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.root)

@@ -1,4 +1,4 @@
-"""Speed of the softmax and SVM losses: vectorized against naive, and against their floor.
+"""Speed of the softmax loss: vectorized against naive, and against its floor.
 
 The floor of a vectorized loss is the time of its two matrix products alone, X @ W for the scores
 and X.T @ dscores for the gradient: everything else (input validation, exp and log, the (N, C)
@@ -8,38 +8,33 @@ Two batches are timed:
 - the worksheet's dev batch, X (500, 3073) float64 with 10 classes, from CIFAR-10 when
   cs231n/datasets/cifar-10-batches-py exists (500 random images of data_batch_1, minus that
   batch's mean image, with a bias column of ones), otherwise random normal data of that shape;
-- an SGD minibatch, X (200, 3073) float32, the batch that training evaluates 1500+ times, where
-  the input validation's share of a loss call is reported as well.
+- an SGD minibatch, X (200, 3073) float32, the batch that training evaluates 1500+ times.
 
 OpenBLAS threading matters on a small machine, so the floor ratios are measured with the default
 number of BLAS threads and with one (the SGD loop runs with one). Times are medians over
 interleaved repeats (each repeat times every function in turn, so a noisy neighbour slows all of
 them alike); ratios compare times measured in this run.
 
-Goal: on one BLAS thread (the reliable comparison on a shared machine), each vectorized loss
+Goal: on one BLAS thread (the reliable comparison on a shared machine), the vectorized loss
 takes at most 1.5x its floor, i.e. floor / loss >= 0.67x, on both batches. The default-threads
-figures are reported too. Exits 1 if a goal is missed; writes benchmarks/results/bench_loss.json.
+figures are reported too. Exits 1 if a goal is missed; with --record (as `make bench` runs it)
+writes benchmarks/results/bench_loss.json.
 
-Run from the repository root:  .venv/bin/python benchmarks/bench_loss.py [--quick]
+Run from the repository root:  .venv/bin/python benchmarks/bench_loss.py [--quick] [--record]
 """
 
 import argparse
 import os
-import pickle
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from bench_common import finish, load_now, row
+from bench_common import add_output_options, finish, load_now, row
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from cs231n.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
-from cs231n.classifiers.softmax import (
-    check_loss_inputs,
-    softmax_loss_naive,
-    softmax_loss_vectorized,
-)
+from cs231n.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized
+from cs231n.data_utils import load_CIFAR_batch
 
 CIFAR10_BATCH = Path(__file__).resolve().parents[1] / "cs231n/datasets/cifar-10-batches-py"
 NUM_CLASSES = 10
@@ -52,10 +47,8 @@ def dev_batch(num_dev=500):
     rng = np.random.default_rng(SEED)
     path = CIFAR10_BATCH / "data_batch_1"
     if path.exists():
-        with open(path, "rb") as f:
-            batch = pickle.load(f, encoding="latin1")
-        pixels = np.asarray(batch["data"], dtype=np.float64)  # (10000, 3072)
-        labels = np.asarray(batch["labels"], dtype=np.int64)  # (10000,)
+        images, labels = load_CIFAR_batch(str(path))  # (10000, 32, 32, 3), (10000,)
+        pixels = images.reshape(len(images), -1).astype(np.float64)  # (10000, 3072)
         rows = rng.choice(len(pixels), size=num_dev, replace=False)  # (num_dev,)
         X = pixels[rows] - pixels.mean(axis=0)  # (num_dev, 3072)
         y = labels[rows]  # (num_dev,)
@@ -83,13 +76,11 @@ def medians_ms(functions, repeats, number=1):
 
 
 def floor_functions(W, X, y, reg):
-    """Each vectorized loss on (W, X, y) and the two matrix products that are its floor."""
+    """The vectorized loss on (W, X, y) and the two matrix products that are its floor."""
     dscores = np.ones((X.shape[0], W.shape[1]), dtype=np.result_type(W, X))  # (N, C)
     return {
         "softmax_loss_vectorized": lambda: softmax_loss_vectorized(W, X, y, reg),
-        "svm_loss_vectorized": lambda: svm_loss_vectorized(W, X, y, reg),
         "floor: X @ W, X.T @ dscores": lambda: (X @ W, X.T @ dscores),
-        "check_loss_inputs": lambda: check_loss_inputs(W, X, y, 0.0),
     }
 
 
@@ -102,7 +93,7 @@ def print_times(title, times):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: few repeats")
-    parser.add_argument("--results-dir", help="write the results file here")
+    add_output_options(parser)
     args = parser.parse_args(argv)
     load_before = load_now()
     scale = 10 if args.quick else 1
@@ -142,45 +133,32 @@ def main(argv=None):
                     "softmax_loss_vectorized": (
                         lambda: softmax_loss_vectorized(W_dev, X_dev, y_dev, reg)
                     ),
-                    "svm_loss_naive": lambda: svm_loss_naive(W_dev, X_dev, y_dev, reg),
-                    "svm_loss_vectorized": lambda: svm_loss_vectorized(W_dev, X_dev, y_dev, reg),
                 },
                 repeats=1 if args.quick else 5,
             )
             print_times(f"dev batch, naive and vectorized, {thread_text}", times)
-            for loss in ("softmax", "svm"):
-                ratios.append(
-                    (
-                        f"{loss} naive / vectorized, dev batch, {thread_text}",
-                        times[f"{loss}_loss_naive"] / times[f"{loss}_loss_vectorized"],
-                    )
-                )
+            ratios.append((
+                f"softmax naive / vectorized, dev batch, {thread_text}",
+                times["softmax_loss_naive"] / times["softmax_loss_vectorized"],
+            ))
 
             for batch_name, W, X, y, repeats in batches:
                 times = medians_ms(floor_functions(W, X, y, reg), repeats=repeats, number=5)
                 print_times(f"{batch_name}, {thread_text}", times)
                 short_name = batch_name.split(" (")[0]
                 floor_ms = times["floor: X @ W, X.T @ dscores"]
-                for loss in ("softmax", "svm"):
-                    loss_ms = times[f"{loss}_loss_vectorized"]
-                    ratios.append(
-                        (f"{loss} vectorized / floor, {short_name}, {thread_text}",
-                         loss_ms / floor_ms)
-                    )
-                    judged = threads == 1 and not args.quick
-                    rows.append(row(
-                        f"{loss}_loss_vectorized vs its floor (the two products), {batch_name}, "
-                        f"{thread_text}",
-                        f"{floor_ms:.3f} ms (floor)", f"{loss_ms:.3f} ms", floor_ms / loss_ms,
-                        f">= {1 / GOAL_FLOOR_RATIO:.2f}x" if threads == 1 else None,
-                        bool(loss_ms <= GOAL_FLOOR_RATIO * floor_ms) if judged else None,
-                    ))
+                loss_ms = times["softmax_loss_vectorized"]
                 ratios.append(
-                    (
-                        f"check_loss_inputs / softmax vectorized, {short_name}, {thread_text}",
-                        times["check_loss_inputs"] / times["softmax_loss_vectorized"],
-                    )
+                    (f"softmax vectorized / floor, {short_name}, {thread_text}", loss_ms / floor_ms)
                 )
+                judged = threads == 1 and not args.quick
+                rows.append(row(
+                    f"softmax_loss_vectorized vs its floor (the two products), {batch_name}, "
+                    f"{thread_text}",
+                    f"{floor_ms:.3f} ms (floor)", f"{loss_ms:.3f} ms", floor_ms / loss_ms,
+                    f">= {1 / GOAL_FLOOR_RATIO:.2f}x" if threads == 1 else None,
+                    bool(loss_ms <= GOAL_FLOOR_RATIO * floor_ms) if judged else None,
+                ))
 
     print("\nratios (vectorized / floor should be below 1.5x)")
     for name, ratio in ratios:

@@ -14,14 +14,15 @@ float64 data): a course-shaped loop, which gathers and then computes, cannot bea
 Every variant runs under three conditions: the machine as it is (idle, when the benchmark is run
 as it should be), and with one or both cores kept busy by spinning processes, as on a shared
 machine. Within a condition the variants are timed in turn, round after round (interleaved), and
-the medians compared. Goals (issue 10): on the idle machine, Softmax.train >= 1.8x the textbook
+the medians compared. Goals: on the idle machine, Softmax.train >= 1.8x the textbook
 loop on float32 data and >= 1.2x on float64 data; with one core busy, never slower (>= 1.0x).
-Exits 1 if a goal is missed; writes benchmarks/results/bench_sgd.json.
+Exits 1 if a goal is missed; with --record (as `make bench` runs it) writes
+benchmarks/results/bench_sgd.json.
 
 Uses the notebook's data (CIFAR-10 rebuilt from JPEG, float32; float64 is its exact cast) when
 cs231n/datasets/cifar-10-batches-py exists, random pixels otherwise.
 
-    .venv/bin/python benchmarks/bench_sgd.py [--repeats 3] [--quick]
+    .venv/bin/python benchmarks/bench_sgd.py [--repeats 3] [--quick] [--record]
 """
 
 import contextlib

@@ -1,17 +1,21 @@
-"""Execute the worksheet headless, in place, and record its time and key results (`make run`).
+"""Execute the worksheet headless, in place (`make run`), and, when asked, record its results.
 
-    .venv/bin/python benchmarks/record_run.py
+    .venv/bin/python benchmarks/record_run.py            # make run
+    .venv/bin/python benchmarks/record_run.py --record   # make results (maintainers)
 
-runs NBCONVERT below on softmax.ipynb, saving its outputs into it, and measures the wall time of
-the whole run (kernel start included). It then reads the key results from the lines the notebook
-printed, using PATTERNS, and writes them with the date, the machine and its load to
-benchmarks/results/notebook_run.json (benchmarks/results.py:write_result), and regenerates the
-README's Results section from that file, and the README's two pictures of learned weights from
-the notebook's figures (FIGURES). The README's figures are therefore those of the last
-`make run`, never typed by hand.
+runs NBCONVERT below on softmax.ipynb, saving its outputs into it (the notebook writes its
+weights to cs231n/saved/), and prints the wall time of the whole run (kernel start included).
+That is all it changes: a user's run leaves every other file as it was.
+
+With --record it then reads the key results from the lines the notebook printed, using
+PATTERNS, writes them with the date, the machine and its load to
+benchmarks/results/notebook_run.json (benchmarks/results.py:write_result), regenerates the
+README's Results section from that file, and writes the README's picture of learned
+weights from the notebook's figure (FIGURES). The README's figures are therefore those of the
+last recorded run, never typed by hand.
 
 If the notebook's printed wording changed and a pattern no longer matches exactly one line, the
-script stops with an error naming the pattern (the notebook itself is already saved): update
+recording stops with an error naming the pattern (the notebook itself is already saved): update
 PATTERNS, then run this again.
 """
 
@@ -25,7 +29,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from results import README, RESULTS_DIR, regenerate, write_result
+from results import README, RESULTS_DIR, regenerate_readme, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "softmax.ipynb"
@@ -33,6 +37,7 @@ NAME = "notebook_run"
 
 # The notebook's printed lines that hold the key results; each must match exactly one line.
 # A named group is a value for ROWS, shown as printed unless ROWS gives it a number format.
+# The patterns of OPTIONAL may also match no line: their rows are then left out.
 PATTERNS = {
     "data": r"^data: (?P<data>.+)$",
     "first run time": r"^That took (?P<first_seconds>[0-9.]+) ?s$",
@@ -60,9 +65,11 @@ PATTERNS = {
         r"gradient difference (?P<grad_diff>\S+),"
     ),
 }
+OPTIONAL = ("test accuracy, all test images", "naive vs vectorized")
 
 # The README's rows: (what, result), both formatted with the values found by PATTERNS and
-# wall_seconds, the measured time of the whole run.
+# wall_seconds, the measured time of the whole run. A row whose values come from an OPTIONAL
+# pattern that matched no line is left out.
 ROWS = (
     ("first SGD run: time", "{first_seconds:.1f} s"),
     ("first SGD run: train / validation accuracy", "{first_train:.3f} / {first_val:.3f}"),
@@ -82,7 +89,7 @@ ROWS = (
     ("whole notebook, headless (`make run`, kernel start included)", "{wall_seconds:.1f} s"),
 )
 
-# Goals judged on this run (issue 10): row's "what" -> (goal text, test of the values). The
+# Goals judged on a recorded run: row's "what" -> (goal text, test of the values). The
 # machine's load is recorded beside them: the goal is for an idle machine.
 GOALS = {
     "whole notebook, headless (`make run`, kernel start included)": (
@@ -90,10 +97,10 @@ GOALS = {
     ),
 }
 
-# The README's pictures: the image a code cell shows, found by a line of the cell's source.
+# The README's picture: the image a code cell shows, found by a line of the cell's source (the
+# course's cell that shows the best model's weights, one template per class).
 FIGURES = {
-    "docs/weights.png": "show_templates(best_softmax.W",
-    "docs/weights_first_run.png": "show_templates(softmax.W",
+    "docs/weights.png": "# strip out the bias",
 }
 
 # Saving each cell's consecutive prints merged, carriage returns applied, keeps a progress bar
@@ -128,17 +135,20 @@ class Printed(str):
         return str(self) if not spec else format(float(self), spec)
 
 
-def extract(text, patterns=PATTERNS):
-    """The named values of every pattern, each found in exactly one line of text.
+def extract(text, patterns=PATTERNS, optional=OPTIONAL):
+    """The named values of every pattern, each found in exactly one line of text (or in none,
+    for the patterns named in optional).
 
     Raises
     ------
     RecordError
-        Naming every pattern that matched no line or more than one.
+        Naming every pattern that matched no line (unless optional) or more than one.
     """
     values, problems = {}, []
     for name, pattern in patterns.items():
         matches = list(re.finditer(pattern, text, flags=re.MULTILINE))
+        if not matches and name in optional:
+            continue
         if len(matches) != 1:
             problems.append(f"{name}: {len(matches)} lines match {pattern!r}")
             continue
@@ -156,6 +166,9 @@ def rows(values):
     """The results rows of write_result, from the extracted values."""
     judged = []
     for what, result in ROWS:
+        needed = set(re.findall(r"{(\w+)", what + result)) - {"wall_seconds"}
+        if not needed <= set(values):
+            continue  # an optional result the notebook does not print
         goal, met = GOALS.get(what, (None, None))
         judged.append({
             "what": what.format(**values),
@@ -198,8 +211,8 @@ def execute(notebook):
 
 
 def record(notebook=NOTEBOOK, directory=RESULTS_DIR, readme=README, root=ROOT, figures=FIGURES):
-    """Execute notebook, write directory/notebook_run.json, regenerate readme and write the
-    figures under root; return the values found."""
+    """Execute notebook, write directory/notebook_run.json, regenerate readme's Results section
+    and write the figures under root; return the values found."""
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     wall_seconds = execute(Path(notebook))
     executed = nbformat.read(str(notebook), as_version=4)
@@ -219,21 +232,32 @@ def record(notebook=NOTEBOOK, directory=RESULTS_DIR, readme=README, root=ROOT, f
         section="results",
     )
     readme = Path(readme)
-    readme.write_text(regenerate(readme.read_text(), directory))
+    readme.write_text(regenerate_readme(readme.read_text(), directory))
     return values
 
 
 def main(argv=None):
-    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--record", action="store_true",
+        help="also record the run's results: benchmarks/results/notebook_run.json, the "
+        "README's Results section and the docs/ picture of learned weights (make results)",
+    )
+    args = parser.parse_args(argv)
     try:
-        values = record()
+        seconds = record()["wall_seconds"] if args.record else execute(NOTEBOOK)
     except RecordError as exc:
         print(f"record_run.py: error: {exc}", file=sys.stderr)
         return 1
     print(
-        f"{NOTEBOOK.name} ran in {values['wall_seconds']:.1f} s; results in "
-        f"{(RESULTS_DIR / NAME).relative_to(ROOT)}.json and the README's Results section."
+        f"{NOTEBOOK.name} ran in {seconds:.1f} s, headless (kernel start included); it is "
+        "saved with its outputs, and its weights in cs231n/saved/."
     )
+    if args.record:
+        print(
+            f"Recorded in {(RESULTS_DIR / NAME).relative_to(ROOT)}.json, the README's Results "
+            f"section and {', '.join(FIGURES)}."
+        )
     return 0
 
 

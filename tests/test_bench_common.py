@@ -1,5 +1,6 @@
 """Tests of benchmarks/bench_common.py: a missed goal makes a benchmark fail; the oracles agree."""
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -30,11 +31,42 @@ def test_finish_writes_the_rows_and_fails_when_a_goal_is_missed(tmp_path, capsys
     assert ("goal NOT met" in capsys.readouterr().err) == (status == 1)
 
 
-def test_a_smoke_run_writes_nothing_unless_told_where(tmp_path, monkeypatch):
+@pytest.mark.parametrize("quick", [False, True])
+def test_a_run_by_hand_writes_nothing(tmp_path, monkeypatch, capsys, quick):
     monkeypatch.setattr(bench_common, "RESULTS_DIR", tmp_path / "results")
-    assert bench_common.finish("bench_x", rows(None), data="d", load_before=[0.0] * 3,
-                               quick=True) == 0
+    args = bench_common.make_parser("A benchmark.", "small").parse_args(
+        ["--quick"] if quick else [])
+    assert args.results_dir is None
+    assert bench_common.finish("bench_x", rows(True), data="d", load_before=[0.0] * 3,
+                               results_dir=args.results_dir, quick=quick) == 0
     assert not (tmp_path / "results").exists()
+    assert "not written (--record writes benchmarks/results/" in capsys.readouterr().out
+
+
+def test_record_writes_into_benchmarks_results(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench_common, "RESULTS_DIR", tmp_path / "results")
+    args = bench_common.make_parser("A benchmark.", "small", repeats=3).parse_args(["--record"])
+    assert args.results_dir == str(bench_common.RESULTS_DIR)
+    bench_common.finish("bench_x", rows(True), data="d", load_before=[0.0] * 3,
+                        results_dir=args.results_dir)
+    assert json.loads((tmp_path / "results" / "bench_x.json").read_text())["data"] == "d"
+
+
+def test_a_smoke_run_is_never_recorded_in_benchmarks_results(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bench_common, "RESULTS_DIR", tmp_path / "results")
+    args = bench_common.make_parser("A benchmark.", "small").parse_args(["--quick", "--record"])
+    bench_common.finish("bench_x", rows(None), data="d", load_before=[0.0] * 3,
+                        results_dir=args.results_dir, quick=args.quick)
+    assert not (tmp_path / "results").exists()
+    assert "a smoke run (--quick) is never recorded" in capsys.readouterr().out
+
+
+def test_record_and_results_dir_exclude_each_other(tmp_path, capsys):
+    parser = bench_common.add_output_options(argparse.ArgumentParser(prog="bench_x"))
+    assert parser.parse_args(["--results-dir", str(tmp_path)]).results_dir == str(tmp_path)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--record", "--results-dir", str(tmp_path)])
+    assert "not allowed with argument" in capsys.readouterr().err
 
 
 def test_textbook_loss_is_the_course_softmax_loss():

@@ -5,10 +5,12 @@ local file, a ``file://`` URL, or an HTTP server on 127.0.0.1 that the tests sta
 is passed in where the official one would be expected.
 """
 
+import gc
 import http.server
 import io
 import os
 import pickle
+import re
 import signal
 import socket
 import subprocess
@@ -32,6 +34,9 @@ from cs231n.datasets import (
 from cs231n.datasets.fetch import FetchError, fetch_CIFAR10, main
 
 REPO = Path(__file__).resolve().parents[1]
+# The longest a test waits for a process or a server before calling it hung: a guard, far above
+# what any step takes even on a busy machine, never a judgment of speed.
+HANG_GUARD_SECONDS = 300
 
 
 def leftovers(dest):
@@ -81,7 +86,7 @@ class ArchiveHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body[: len(body) // 2])
         self.wfile.flush()
         if self.path == "/stall.tar.gz":  # go silent until the test is over
-            self.server.release.wait(timeout=10)
+            self.server.release.wait(timeout=HANG_GUARD_SECONDS)
         self.close_connection = True
 
     def log_message(self, format, *args):
@@ -313,6 +318,35 @@ def test_an_interrupted_download_leaves_nothing_that_looks_complete(
     assert leftovers(dest) == []
 
 
+@pytest.mark.parametrize(
+    "path, timeout",
+    [("/truncated.tar.gz", 5.0), ("/stall.tar.gz", 0.3), ("/missing.tar.gz", 5.0)],
+)
+def test_a_failed_download_closes_its_connection(
+    fake_archive, server, tmp_path, monkeypatch, path, timeout
+):
+    opened = []
+    connect = socket.create_connection
+
+    def recording_connect(*args, **kwargs):
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(socket, "create_connection", recording_connect)
+    gc.disable()  # closed by the fetch itself, not by a garbage collection that happens to run
+    try:
+        fetch_quietly(tmp_path / "dest", server.base + path, fake_archive.md5, None,
+                      timeout=timeout)  # fmt: skip
+    except FetchError:  # checked while the caller holds the error, as a caller would
+        left_open = [sock for sock in opened if sock.fileno() != -1]
+    else:
+        pytest.fail(f"the download of {path} did not fail")
+    finally:
+        gc.enable()
+    assert len(opened) == 1
+    assert left_open == [], f"the connection for {path} was left open"
+
+
 def test_offline_gives_a_clear_message_and_the_source_way(closed_port_url, tmp_path):
     dest = tmp_path / "dest"
     with pytest.raises(FetchError) as info:
@@ -325,16 +359,24 @@ def test_offline_gives_a_clear_message_and_the_source_way(closed_port_url, tmp_p
 
 
 def test_a_drip_feeding_server_meets_the_deadline(fake_archive, server, tmp_path):
-    """1 KB every 0.1 s never trips the 1 s read timeout; the 1 s deadline ends it."""
+    """1 KB every 0.1 s never trips the 1 s read timeout; the 1 s deadline ends it.
+
+    The whole drip takes over 30 s however fast the machine is (a pause after every KB), so
+    the download ending early, short of the archive's size, shows the deadline at work.
+    """
     dest = tmp_path / "dest"
+    size = fake_archive.path.stat().st_size
+    assert size / 1024 * DRIP_SECONDS > 30
     start = time.monotonic()
     with pytest.raises(FetchError, match="did not finish within the deadline of 1 s") as info:
         fetch_quietly(
             dest, f"{server.base}/drip", fake_archive.md5, None, timeout=1.0, deadline=1.0
         )
-    elapsed = time.monotonic() - start
-    assert 1.0 <= elapsed < 5.0
-    assert "bytes received" in str(info.value) and FETCH_FROM_COPY_COMMAND in str(info.value)
+    assert time.monotonic() - start >= 1.0
+    received = re.search(r"\(([0-9,]+) of ([0-9,]+) bytes received\)", str(info.value))
+    assert received is not None, str(info.value)
+    assert 0 < int(received[1].replace(",", "")) < size == int(received[2].replace(",", ""))
+    assert FETCH_FROM_COPY_COMMAND in str(info.value)
     assert leftovers(dest) == []
 
 
@@ -512,12 +554,14 @@ def test_cli_offline_exits_non_zero_with_the_source_way(closed_port_url, tmp_pat
 def run_command(command, dest):
     env = dict(os.environ, PYTHON=sys.executable, PYTHONPATH=str(REPO))
     return subprocess.run(
-        [*command, "--dest", str(dest)], capture_output=True, text=True, env=env, timeout=60
+        [*command, "--dest", str(dest)], capture_output=True, text=True, env=env,
+        timeout=HANG_GUARD_SECONDS,
     )
 
 
 # A fetch that stops, once its archive is extracted into dest/.tmp-*, and waits: it writes the
-# scratch folder's path to argv[1], then sleeps argv[2] seconds before going on.
+# scratch folder's path to argv[1], then goes on only once the file argv[2] exists. The tests
+# decide when it goes on, so nothing depends on how fast the machine runs the processes.
 PAUSING_FETCH = """
 import sys, time
 from pathlib import Path
@@ -528,20 +572,22 @@ unpack = fetch.unpack
 def pausing_unpack(archive, scratch):
     unpack(archive, scratch)
     Path(sys.argv[1]).write_text(scratch)
-    time.sleep(float(sys.argv[2]))
+    while not Path(sys.argv[2]).exists():
+        time.sleep(0.01)
 
 fetch.unpack = pausing_unpack
 sys.exit(fetch.main(sys.argv[3:]))
 """
 
 
-def start_pausing_fetch(tmp_path, source, dest, pause, name="paused"):
-    """Start the pausing fetch in a subprocess; return it and the path it reports on."""
+def start_pausing_fetch(tmp_path, source, dest, go, name="paused"):
+    """Start the pausing fetch in a subprocess, going on once the file go exists; return it and
+    the path it reports on. Its output is unbuffered, so each line can be read as printed."""
     script = tmp_path / "pausing_fetch.py"
     script.write_text(PAUSING_FETCH)
     report = tmp_path / name
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    command = [sys.executable, str(script), str(report), str(pause)]
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+    command = [sys.executable, str(script), str(report), str(go)]
     process = subprocess.Popen(
         [*command, "--source", str(source), "--dest", str(dest)],
         env=env,
@@ -552,7 +598,9 @@ def start_pausing_fetch(tmp_path, source, dest, pause, name="paused"):
     return process, report
 
 
-def wait_for(path, process, seconds=30):
+def wait_for(path, process, seconds=HANG_GUARD_SECONDS):
+    """The scratch folder the pausing fetch reports once it pauses (seconds: a guard against a
+    hang, not a judgment of speed)."""
     end = time.monotonic() + seconds
     while not path.exists():
         assert process.poll() is None, process.communicate()
@@ -566,12 +614,12 @@ def test_a_fetch_killed_during_extraction_leaves_nothing_after_a_rerun(
     fake_archive, tmp_path, capsys, sig
 ):
     dest = tmp_path / "dest"
-    process, report = start_pausing_fetch(tmp_path, fake_archive.path, dest, pause=60)
+    process, report = start_pausing_fetch(tmp_path, fake_archive.path, dest, tmp_path / "never")
     scratch = wait_for(report, process)
     assert scratch.parent == dest and scratch.name.startswith(".tmp-")
     assert (scratch / FOLDER_NAME / "test_batch").exists()  # extracted, not yet in place
     process.send_signal(sig)
-    process.communicate(timeout=30)
+    process.communicate(timeout=HANG_GUARD_SECONDS)
     assert process.returncode == (128 + sig if sig == signal.SIGTERM else -sig)
     if sig == signal.SIGTERM:  # SIGTERM: the fetch cleans up after itself
         assert leftovers(dest) == []
@@ -589,15 +637,25 @@ def test_a_fetch_killed_during_extraction_leaves_nothing_after_a_rerun(
 
 def test_two_concurrent_fetches_into_one_destination_both_end_well(fake_archive, tmp_path):
     dest = tmp_path / "dest"
-    first, report = start_pausing_fetch(tmp_path, fake_archive.path, dest, pause=1.5)
+    go_first, go_second = tmp_path / "go-first", tmp_path / "go-second"
+    go_second.touch()
+    first, report = start_pausing_fetch(tmp_path, fake_archive.path, dest, go_first)
     wait_for(report, first)  # the first holds the lock, mid-extraction
-    second, _ = start_pausing_fetch(tmp_path, fake_archive.path, dest, pause=0, name="second")
-    out_first, err_first = first.communicate(timeout=60)
-    out_second, err_second = second.communicate(timeout=60)
+    second, _ = start_pausing_fetch(tmp_path, fake_archive.path, dest, go_second, name="second")
+    guard = threading.Timer(HANG_GUARD_SECONDS, go_first.touch)  # a stuck second ends, later
+    guard.start()
+    try:
+        said = second.stdout.readline()  # the second's first line, printed while it waits
+    finally:
+        go_first.touch()
+        guard.cancel()
+    out_first, err_first = first.communicate(timeout=HANG_GUARD_SECONDS)
+    out_second, err_second = second.communicate(timeout=HANG_GUARD_SECONDS)
     assert first.returncode == 0, err_first
     assert second.returncode == 0, err_second
     assert "CIFAR-10 is ready at" in out_first
-    assert "Another fetch into" in out_second and "CIFAR-10 is already at" in out_second
+    assert said.startswith(f"Another fetch into {dest} is running; waiting")
+    assert "CIFAR-10 is already at" in out_second
     assert_same_files(dest / FOLDER_NAME, fake_archive.data)
     assert leftovers(dest) == [FOLDER_NAME]
 
@@ -634,7 +692,8 @@ def test_the_plain_fetch_command_works_without_an_activated_venv(tmp_path):
         pytest.skip(f"no {python} in {REPO} (make setup creates it)")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     result = subprocess.run(
-        [python, *rest, "--help"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+        [python, *rest, "--help"], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=HANG_GUARD_SECONDS,
     )
     assert result.returncode == 0, result.stderr
     assert "--source PATH_OR_URL" in result.stdout
@@ -645,6 +704,6 @@ def test_make_data_passes_the_source_on(tmp_path):
     if "\ndata:" not in makefile:
         pytest.skip("the Makefile has no data target yet")
     command = ["make", "-n", "-C", str(REPO), "data", f"SOURCE={tmp_path}/cifar"]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=HANG_GUARD_SECONDS)
     assert result.returncode == 0, result.stderr
     assert f'-m cs231n.datasets --source "{tmp_path}/cifar"' in result.stdout

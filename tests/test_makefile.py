@@ -36,6 +36,9 @@ if [ "$1 $2" = "-m cs231n.datasets" ] && [ "$FETCH_FAILS" = 1 ]; then
     echo "$FETCH_ERROR" >&2
     exit 1
 fi
+if [ -n "$FAILING_SCRIPT" ] && [ "$1" = "$FAILING_SCRIPT" ]; then
+    exit 1
+fi
 exit 0
 """
 
@@ -92,7 +95,39 @@ def test_run_fetches_every_time_then_runs_the_notebook(project):
     for _ in range(2):
         result, calls = run(project, ["make", "run"], fetch_fails=False)
         assert result.returncode == 0, result.stderr
-        assert calls == [FETCH, RECORD_RUN]
+        assert calls == [FETCH, RECORD_RUN]  # without --record: the notebook, nothing else
+
+
+def test_results_runs_the_notebook_and_records_it(project):
+    stamp(project).touch()
+    result, calls = run(project, ["make", "results"], fetch_fails=False)
+    assert result.returncode == 0, result.stderr
+    assert calls == [FETCH, f"{RECORD_RUN}|--record"]
+
+
+BENCHMARKS = ("loss", "sgd", "data", "scaling", "search", "accuracy")
+
+
+def test_bench_records_every_benchmark_then_the_tables_and_fails_if_one_did(project):
+    stamp(project).touch()
+    scripts = [f"benchmarks/bench_{name}.py" for name in BENCHMARKS]
+    result, calls = run(project, ["make", "bench"], fetch_fails=False)
+    assert result.returncode == 0, result.stderr
+    assert calls == [*(f"{script}|--record" for script in scripts), "benchmarks/results.py"]
+    result, calls = run(project, ["make", "bench"], fetch_fails=False,
+                        FAILING_SCRIPT="benchmarks/bench_loss.py")  # fmt: skip
+    assert result.returncode != 0
+    assert calls == [*(f"{script}|--record" for script in scripts), "benchmarks/results.py"]
+
+
+def test_test_busy_runs_the_suite_with_one_then_two_cores_busy(project):
+    stamp(project).touch()
+    (project / "tests").mkdir()
+    shutil.copy(REPO / "tests" / "run_busy.sh", project / "tests" / "run_busy.sh")
+    result, calls = run(project, ["make", "test-busy"], fetch_fails=False)
+    assert result.returncode == 0, result.stderr
+    assert calls == ["-m|pytest", "-m|pytest"]
+    assert "1 core(s) kept busy" in result.stdout and "2 core(s) kept busy" in result.stdout
 
 
 @pytest.mark.parametrize(

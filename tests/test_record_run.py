@@ -1,11 +1,14 @@
-"""benchmarks/record_run.py (what `make run` runs) and the README sections of benchmarks/results.py.
+"""benchmarks/record_run.py (`make run`, and `make results` with --record) and the generated
+sections of benchmarks/results.py (the README's results, docs/benchmarks.md's speed tables).
 
-The key results are read from printed lines made up here, with known values; one test executes a
+The key results are read from printed lines made up here, with known values; tests execute a
 tiny notebook that prints them, through the same nbconvert command as `make run`, into a
-temporary folder, and reads back the results file and the README it regenerated.
+temporary folder: without --record nothing else may be written; with it, the results file, the
+README it regenerated and the figures are read back.
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -54,9 +57,9 @@ EXPECTED_ROWS = [
 ]
 README_TEXT = (
     "# Project\n\n## Results\n\n"
-    f"{results.RESULTS_BEGIN}\nold results\n{results.RESULTS_END}\n\n## Speed\n\n"
-    f"{results.BEGIN}\nold speed\n{results.END}\n"
+    f"{results.RESULTS_BEGIN}\nold results\n{results.RESULTS_END}\n\nMore text.\n"
 )
+BENCHMARKS_TEXT = f"# Benchmarks\n\n{results.BEGIN}\nold speed\n{results.END}\n\nNotes.\n"
 
 
 def printed_text(lines):
@@ -74,7 +77,7 @@ def test_extract_finds_each_key_result():
         assert results.check_row(row)["ratio"] is None
 
 
-@pytest.mark.parametrize("absent", sorted(PRINTED))
+@pytest.mark.parametrize("absent", sorted(set(PRINTED) - set(record_run.OPTIONAL)))
 def test_a_missing_key_result_fails_naming_it(absent):
     text = printed_text(line for name, line in PRINTED.items() if name != absent)
     with pytest.raises(record_run.RecordError) as error:
@@ -84,10 +87,21 @@ def test_a_missing_key_result_fails_naming_it(absent):
     assert str(error.value).count("lines match") == 1
 
 
-def test_a_key_result_printed_twice_fails():
-    text = printed_text([*PRINTED.values(), PRINTED["test accuracy"]])
-    with pytest.raises(record_run.RecordError, match="test accuracy: 2 lines match"):
-        record_run.extract(text)
+def test_an_optional_result_not_printed_leaves_out_its_row_only():
+    optional = set(record_run.OPTIONAL)
+    assert optional == {"test accuracy, all test images", "naive vs vectorized"}
+    text = printed_text(line for name, line in PRINTED.items() if name not in optional)
+    values = record_run.extract(text)
+    values["wall_seconds"] = 41.23
+    rows = [(row["what"], row["ours"]) for row in record_run.rows(values)]
+    left_out = [EXPECTED_ROWS[6], EXPECTED_ROWS[7]]  # all test images; naive vs vectorized
+    assert rows == [row for row in EXPECTED_ROWS if row not in left_out]
+
+
+@pytest.mark.parametrize("twice", sorted(PRINTED))
+def test_any_result_printed_twice_fails(twice):
+    with pytest.raises(record_run.RecordError, match=f"{re.escape(twice)}: 2 lines match"):
+        record_run.extract(printed_text([*PRINTED.values(), PRINTED[twice]]))
 
 
 def test_the_committed_notebook_shows_every_key_result():
@@ -101,22 +115,53 @@ def speed_row():
             "goal": ">= 1.5x", "met": True}  # fmt: skip
 
 
-def test_sections_go_to_their_own_markers(tmp_path):
+def write_both_sections(directory):
     results.write_result("bench_x", [speed_row()], data="d", load_before=[0.5, 0, 0],
-                         directory=tmp_path)  # fmt: skip
+                         directory=directory)  # fmt: skip
     row = {**speed_row(), "what": "test accuracy", "baseline": "", "ours": "0.409",
            "ratio": None, "goal": None, "met": None}  # fmt: skip
     results.write_result("notebook_run", [row], data="JPEG copy", load_before=[1.5, 0, 0],
-                         notes=["A note."], directory=tmp_path, section="results")  # fmt: skip
-    text = results.regenerate(README_TEXT, tmp_path)
-    results_part = text[text.index(results.RESULTS_BEGIN) : text.index(results.RESULTS_END)]
-    speed_part = text[text.index(results.BEGIN) : text.index(results.END)]
+                         notes=["A note."], directory=directory, section="results")  # fmt: skip
+
+
+def test_sections_go_to_their_own_documents(tmp_path):
+    write_both_sections(tmp_path)
+    readme = results.regenerate_readme(README_TEXT, tmp_path)
+    benchmarks = results.regenerate_benchmarks(BENCHMARKS_TEXT, tmp_path)
+    results_part = readme[readme.index(results.RESULTS_BEGIN) : readme.index(results.RESULTS_END)]
+    speed_part = benchmarks[benchmarks.index(results.BEGIN) : benchmarks.index(results.END)]
     assert "| test accuracy | 0.409 |" in results_part
     assert "load average 1.50 before the run" in results_part and "- A note." in results_part
     assert "notebook_run" not in speed_part and "| loss | 2.0 s | 1.0 s | 2.00x |" in speed_part
-    assert "bench_x" not in results_part
-    assert "old results" not in text and "old speed" not in text
-    assert results.regenerate(text, tmp_path) == text
+    assert "bench_x" not in readme
+    assert "old results" not in readme and readme.endswith("More text.\n")
+    assert "old speed" not in benchmarks and benchmarks.endswith("Notes.\n")
+    assert results.regenerate_readme(readme, tmp_path) == readme
+    assert results.regenerate_benchmarks(benchmarks, tmp_path) == benchmarks
+
+
+def test_a_document_without_its_markers_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="lacks the markers"):
+        results.regenerate_readme(BENCHMARKS_TEXT, tmp_path)
+    with pytest.raises(ValueError, match="lacks the markers"):
+        results.regenerate_benchmarks(README_TEXT, tmp_path)
+
+
+def test_check_names_each_stale_document_and_a_rewrite_makes_both_current(tmp_path, capsys):
+    write_both_sections(tmp_path / "results")
+    readme, benchmarks = tmp_path / "README.md", tmp_path / "benchmarks.md"
+    readme.write_text(README_TEXT)
+    benchmarks.write_text(BENCHMARKS_TEXT)
+    paths = ["--results-dir", str(tmp_path / "results"), "--readme", str(readme),
+             "--benchmarks-doc", str(benchmarks)]  # fmt: skip
+    assert results.main(["--check", *paths]) == 1
+    err = capsys.readouterr().err
+    assert f"{readme}: the tables generated" in err and f"{benchmarks}: the tables" in err
+    assert readme.read_text() == README_TEXT  # --check changes nothing
+    assert results.main(paths) == 0
+    assert results.main(["--check", *paths]) == 0
+    assert "| test accuracy | 0.409 |" in readme.read_text()
+    assert "| loss | 2.0 s |" in benchmarks.read_text()
 
 
 def test_a_results_file_without_section_is_speed(tmp_path):
@@ -125,8 +170,8 @@ def test_a_results_file_without_section_is_speed(tmp_path):
     record = json.loads(path.read_text())
     del record["section"]
     path.write_text(json.dumps(record))
-    text = results.regenerate(README_TEXT, tmp_path)
-    assert "bench_old" in text[text.index(results.BEGIN) :]
+    assert "bench_old" in results.regenerate_benchmarks(BENCHMARKS_TEXT, tmp_path)
+    assert "bench_old" not in results.regenerate_readme(README_TEXT, tmp_path)
 
 
 def test_unknown_section_is_refused(tmp_path):
@@ -135,8 +180,8 @@ def test_unknown_section_is_refused(tmp_path):
                              section="speeds")  # fmt: skip
 
 
-def test_record_executes_the_notebook_in_place_and_writes_the_results(tmp_path):
-    path = tmp_path / "tiny.ipynb"
+def write_tiny_notebook(path):
+    """A notebook that prints every key result, a progress line and shows a figure."""
     cells = [new_code_cell(f"print({line!r})") for line in PRINTED.values()]
     cells.append(new_code_cell("for i in range(3):\n    print(f'\\r{i}/2', end='')"))
     cells.append(new_code_cell(  # a figure, shown as the notebook's template cells show theirs
@@ -148,6 +193,33 @@ def test_record_executes_the_notebook_in_place_and_writes_the_results(tmp_path):
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}},
     )
     nbformat.write(notebook, str(path))
+    return path
+
+
+def test_make_run_executes_the_notebook_in_place_and_writes_nothing_else(
+    tmp_path, monkeypatch, capsys
+):
+    path = write_tiny_notebook(tmp_path / "tiny.ipynb")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a run without --record recorded something")
+
+    monkeypatch.setattr(record_run, "NOTEBOOK", path)
+    for writer in ("record", "write_result", "save_figures", "regenerate_readme"):
+        monkeypatch.setattr(record_run, writer, refuse)
+    assert record_run.main([]) == 0
+    executed = nbformat.read(str(path), as_version=4)
+    assert all(cell.execution_count for cell in executed.cells)
+    assert "timing" not in json.dumps(executed.cells[0].metadata)
+    assert executed.cells[-2].outputs[0].text == "2/2"  # the progress line's final state
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.ipynb"]
+    out = capsys.readouterr().out
+    assert re.search(r"^tiny\.ipynb ran in [0-9]+\.[0-9] s, headless", out, re.MULTILINE)
+    assert "Recorded" not in out
+
+
+def test_record_executes_the_notebook_in_place_and_writes_the_results(tmp_path):
+    path = write_tiny_notebook(tmp_path / "tiny.ipynb")
     readme = tmp_path / "README.md"
     readme.write_text(README_TEXT)
     values = record_run.record(
@@ -175,13 +247,20 @@ def test_the_committed_notebook_shows_each_readme_figure_once(tmp_path):
         name.replace("docs/", ""): line for name, line in record_run.FIGURES.items()
     })
     for name in record_run.FIGURES:
-        written = (tmp_path / name.replace("docs/", "")).read_bytes()
-        assert written.startswith(b"\x89PNG")
-        assert written == (record_run.ROOT / name).read_bytes()  # the README shows this run's
+        assert (tmp_path / name.replace("docs/", "")).read_bytes().startswith(b"\x89PNG")
+        assert (record_run.ROOT / name).read_bytes().startswith(b"\x89PNG")  # as recorded
+
+
+def test_a_figure_shown_twice_or_not_at_all_is_named(tmp_path):
+    notebook = nbformat.read(str(record_run.NOTEBOOK), as_version=4)
+    with pytest.raises(record_run.RecordError, match="x.png: 0 images in cells with 'no such"):
+        record_run.save_figures(notebook, root=tmp_path, figures={"x.png": "no such line"})
+    with pytest.raises(record_run.RecordError, match=r"y.png: [2-9]\d* images in cells with"):
+        record_run.save_figures(notebook, root=tmp_path, figures={"y.png": "plt."})
 
 
 @pytest.mark.parametrize("wall_seconds, met", [(21.5, True), (25.0, True), (41.23, False)])
-def test_the_whole_run_is_judged_against_issue_10s_25_seconds(wall_seconds, met):
+def test_a_recorded_run_is_judged_against_the_25_second_goal(wall_seconds, met):
     values = record_run.extract(printed_text([*PRINTED.values()]))
     values["wall_seconds"] = wall_seconds
     judged = {row["what"]: row for row in record_run.rows(values)}

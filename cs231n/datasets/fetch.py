@@ -267,6 +267,8 @@ def download(
             )
         os.replace(part, path)
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # an error status comes with the server's response, its socket open
         raise FetchError(f"Could not download {url}: {why(exc)}.\n{offline_hint(url)}") from None
     finally:
         part.unlink(missing_ok=True)
