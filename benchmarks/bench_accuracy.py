@@ -5,11 +5,11 @@ cs231n_search's stacked grid_search (2 workers) on the notebook's data (float32)
 stage is chosen on the validation set only; the chosen model is then measured once on the test
 set: the course's first 1,000 test images and all 10,000 (stable to about half a point). The
 reference is the converged optimum of the same model: scikit-learn's multinomial
-LogisticRegression (lbfgs) reaches 0.414 on the 10,000 (issue 10), in 22-37 s per fit.
+LogisticRegression (lbfgs) reaches 0.414 on the 10,000, in 22-37 s per fit.
 
-The settings vary what issue 10 suggests: more epochs for the fine stage, the learning-rate decay,
-averaging the iterates of the last epochs (`average_last_epochs`), a finer grid. The RECOMMENDED
-setting is the one the notebook should use; the script's goal rows are about it:
+The settings vary what the accuracy goal suggests: more epochs for the fine stage, the
+learning-rate decay, averaging the iterates of the last epochs (`average_last_epochs`), a
+finer grid. The RECOMMENDED setting is the one the notebook should use; the script's goal rows are about it:
 test accuracy >= 0.414 on the 10,000 images, and the search in <= 15 s.
 
     .venv/bin/python benchmarks/bench_accuracy.py [--seeds 231 232 233] [--only NAME] [--quick]
