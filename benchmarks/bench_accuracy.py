@@ -9,8 +9,8 @@ LogisticRegression (lbfgs) reaches 0.414 on the 10,000, in 22-37 s per fit.
 
 The settings vary what the accuracy goal suggests: more epochs for the fine stage, the
 learning-rate decay, averaging the iterates of the last epochs (`average_last_epochs`), a
-finer grid. The RECOMMENDED setting is the one the notebook should use; the script's goal rows are about it:
-test accuracy >= 0.414 on the 10,000 images, and the search in <= 15 s.
+finer grid. The RECOMMENDED setting is the one the notebook should use; the script's goal rows
+are about it: test accuracy >= 0.414 on the 10,000 images, and the search in <= 15 s.
 
     .venv/bin/python benchmarks/bench_accuracy.py [--seeds 231 232 233] [--only NAME] [--quick]
 """
