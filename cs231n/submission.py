@@ -1,4 +1,4 @@
-"""What a submission holds and how the worksheet marks the student's work: the one home of these names.
+"""What a submission holds and how the solution marks the student's work: one home for the names.
 
 collectSubmission.sh reads them (``python cs231n/submission.py --shell``, run as a plain script so
 that a broken student file cannot stop a hand-in), and the course staff's grader and release

@@ -63,8 +63,8 @@ activated first.
 ## Setup
 
 ```bash
-bash setup_env.sh                          # creates .venv, installs the requirements, fetches CIFAR-10
-.venv/bin/jupyter notebook softmax.ipynb   # as root (e.g. in a container): add --allow-root
+bash setup_env.sh                         # creates .venv, installs requirements, fetches CIFAR-10
+.venv/bin/jupyter notebook softmax.ipynb  # as root (e.g. in a container): add --allow-root
 ```
 
 Without internet, use a copy of CIFAR-10 you have, the archive or its unpacked folder:

@@ -526,7 +526,8 @@ def test_force_packs_partial_work_without_weights(tmp_path, stub_path):
     }
     assert zip_names(root / CODE_ZIP) == sorted(expected)
     assert (root / INLINE_PDF).exists()
-    summary = result.stdout[result.stdout.index("Handed in as it is (--force), with 3 problem(s)") :]
+    header = "Handed in as it is (--force), with 3 problem(s)"
+    summary = result.stdout[result.stdout.index(header) :]
     assert "  missing: cs231n/saved/softmax.npy\n" in summary
     assert "  missing: cs231n/saved/best_softmax.npy\n" in summary
     assert "  cell 4 has an error output (FileNotFoundError" in summary

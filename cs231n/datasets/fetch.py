@@ -59,7 +59,6 @@ from cs231n.datasets.layout import (
     CIFAR10_DIR,
     DATASETS_DIR,
     FETCH_COMMAND,
-    FETCH_COMMAND_PLAIN,
     FETCH_FROM_COPY_COMMAND,
     FETCH_HINT,
     FOLDER_NAME,
@@ -167,7 +166,7 @@ def offline_hint(url):
     """The advice printed when ``url`` cannot be downloaded: the two offline routes."""
     return (
         f"If this machine has no internet access, copy {ARCHIVE_NAME} (from {url}) or an "
-        f"existing {FOLDER_NAME} folder onto it and run: {FETCH_COMMAND_PLAIN} --source /path/to/it"
+        f"existing {FOLDER_NAME} folder onto it and run: {FETCH_FROM_COPY_COMMAND}"
     )
 
 
