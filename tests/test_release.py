@@ -489,8 +489,8 @@ def complete(release, dest, bug):
     return dest
 
 
-def execute(folder, fast, cifar10_dir):
-    """Run the folder's notebook headless, stopping at the first error; save it; return it."""
+def execute(folder, fast, cifar10_dir, allow_errors=False):
+    """Run the folder's notebook headless, by default stopping at the first error; save it."""
     data = folder / "cs231n" / "datasets" / "cifar-10-batches-py"
     if not data.exists():
         data.symlink_to(Path(cifar10_dir).resolve(), target_is_directory=True)
@@ -499,7 +499,11 @@ def execute(folder, fast, cifar10_dir):
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     client = NotebookClient(
-        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        nb,
+        timeout=900,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(folder)}},
     )
     try:
         client.execute()
@@ -554,26 +558,46 @@ def collect(folder, *args):
 SIGNAL = re.compile(r"(?i)\b(fail(ed|s)?|diverg\w*|warning|wrong|incorrect|mismatch|too large)\b")
 
 
-def test_release_as_shipped_fails_first_at_a_todo(release, cifar10_dir, tmp_path):
-    """Run as shipped, the first error is raised in a student file and names its TODO."""
+def signal_lines(nb):
+    """The lines of the notebook's outputs that say something is wrong."""
+    return [line.strip() for line in output_text(nb).splitlines() if SIGNAL.search(line)]
+
+
+def lost_points(results):
+    """[(test, score, max, first line of feedback)] of each test short of full marks."""
+    return [
+        (r.name, r.score, r.max_score, r.lines[0] if r.lines else "")
+        for r in results
+        if r.score < r.max_score
+    ]
+
+
+def test_release_as_shipped_fails_only_at_the_todos(release, cifar10_dir, tmp_path):
+    """Run as shipped, every cell runs; each error is raised by a TODO left open and names it."""
     folder = tmp_path / "shipped"
     shutil.copytree(release, folder, symlinks=True)
-    nb = execute(folder, fast=True, cifar10_dir=cifar10_dir)
-    error = first_error(nb)
-    assert error is not None, "the notebook ran to the end: the stubs cannot train a model"
-    index, output = error
-    trace = ANSI.sub("", "\n".join(output.traceback))
-    assert output.ename not in BROKEN, trace
-    assert any(str(folder / name) in trace for name in STUDENT_FILES), trace
-    # The message names the TODO to fill (the student-files branch's honest errors).
-    assert "TODO" in f"{output.ename}: {output.evalue}", trace
+    nb = execute(folder, fast=True, cifar10_dir=cifar10_dir, allow_errors=True)
+    errors = [
+        (index, output)
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error"
+    ]
+    assert errors, "the notebook ran to the end: the stubs cannot train a model"
+    traces = {index: ANSI.sub("", "\n".join(output.traceback)) for index, output in errors}
+    assert [i for i, o in errors if o.ename in BROKEN] == [], traces
+    # The first error comes from a student file; every error names the TODO to fill.
+    first_index, first = errors[0]
+    assert any(str(folder / name) in traces[first_index] for name in STUDENT_FILES), traces
+    assert [i for i, o in errors if "TODO" not in f"{o.ename}: {o.evalue}"] == [], traces
 
 
 @pytest.fixture(scope="module")
 def completed(release, cifar10_dir, tmp_path_factory):
-    """The release completed the course's way, run in fast mode and collected."""
+    """The release completed the course's way, run in full on the real data, and collected."""
     folder = complete(release, tmp_path_factory.mktemp("completed") / "a1", CORRECT)
-    nb = execute(folder, fast=True, cifar10_dir=cifar10_dir)
+    nb = execute(folder, fast=False, cifar10_dir=cifar10_dir)
     return folder, nb, collect(folder)
 
 
@@ -582,48 +606,35 @@ def test_completed_release_runs_without_an_error_or_a_signal(completed):
     error = first_error(nb)
     assert error is None, ANSI.sub("", "\n".join(error[1].traceback))
     assert all(c.execution_count for c in nb.cells if c.cell_type == "code" and c.source.strip())
-    assert SIGNAL.findall(output_text(nb)) == []
+    assert signal_lines(nb) == []
 
 
-def test_completed_release_collects_and_grades_full_marks(completed):
-    """Full marks on every group but the weights, which fast mode cannot train (next test)."""
-    folder, _, collected = completed
-    assert collected.returncode == 0, collected.stderr
-    assert "Handed in as it is" not in collected.stdout
-    results, notes = grade(folder / CODE_ZIP, groups=[g for g in GROUPS if g != "weights"])
-    assert notes == []
-    assert [(r.name, r.score) for r in results if r.score < r.max_score] == []
-
-
-def test_completed_release_meets_the_course_targets_on_the_real_data(
-    release, cifar10_dir, tmp_path
-):
-    """The full run: first model > 0.33 and best > 0.36 on validation; full marks overall."""
-    folder = complete(release, tmp_path / "a1", CORRECT)
-    nb = execute(folder, fast=False, cifar10_dir=cifar10_dir)
-    error = first_error(nb)
-    assert error is None, ANSI.sub("", "\n".join(error[1].traceback))
+def test_completed_release_meets_the_course_targets(completed):
+    """The course's targets: the first model > 0.33 and the best > 0.36 on validation."""
+    _, nb, _ = completed
     text = output_text(nb)
     first = re.search(r"validation accuracy: (0\.\d+)", text)
     best = re.search(r"best validation accuracy achieved during cross-validation: (0\.\d+)", text)
     assert first and float(first.group(1)) > 0.33, text[-2000:]
     assert best and float(best.group(1)) > 0.36, text[-2000:]
-    collected = collect(folder)
+
+
+def test_completed_release_collects_and_grades_full_marks(completed, cifar10_dir):
+    folder, _, collected = completed
     assert collected.returncode == 0, collected.stderr
+    assert "Handed in as it is" not in collected.stdout
     results, notes = grade(folder / CODE_ZIP, groups=GROUPS, cifar10_dir=cifar10_dir)
     assert notes == []
-    assert [(r.name, r.score) for r in results if r.score < r.max_score] == []
+    assert lost_points(results) == []
 
 
 @pytest.mark.parametrize("bug", BUGS)
 def test_a_typical_bug_shows_a_signal_and_can_be_handed_in(release, cifar10_dir, tmp_path, bug):
     folder = complete(release, tmp_path / "a1", BUGS[bug])
     nb = execute(folder, fast=True, cifar10_dir=cifar10_dir)
-    text = output_text(nb)
-    assert SIGNAL.search(text), f"{bug}: nothing in the notebook says something is wrong"
+    assert signal_lines(nb), f"{bug}: nothing in the notebook says something is wrong"
     collected = collect(folder, "--force")
     assert collected.returncode == 0, collected.stderr
     assert (folder / CODE_ZIP).is_file()
     results, _ = grade(folder / CODE_ZIP, groups=[g for g in GROUPS if g != "weights"])
-    lost = [r.name for r in results if r.score < r.max_score]
-    assert lost, f"{bug}: the grader gave full marks"
+    assert lost_points(results), f"{bug}: the grader gave full marks"
