@@ -80,7 +80,7 @@ GRADIENT_FORMULA = re.compile(
 # A `make` command, which the release (it has no Makefile) cannot run.
 MAKE_COMMAND = re.compile(r"\bmake\s+(data|run|setup|test|submit|release|lint|bench)\b")
 # `python`/`jupyter` without the .venv/bin/ prefix: needs an activated venv.
-BARE_TOOL = re.compile(r"(?<![/\w.-])(python3?|jupyter|pip)\s+(-m\b|notebook\b|nbconvert\b)")
+BARE_TOOL = re.compile(r"(?<![/\w.-])(python3?\s+-m|jupyter\s+notebook)\b")
 
 
 @pytest.fixture(scope="module")
@@ -297,29 +297,46 @@ def test_notebook_answers_blank_no_solution_cell_no_outputs(release):
 # --- the README and the commands every shipped file suggests ------------------------------------
 
 
-def test_suggested_commands_exist_in_the_release_and_need_no_activation(release):
-    texts = shipped_texts(release)
+def test_no_make_command_ships(release):
+    """The release has no Makefile: no shipped file may suggest `make ...`."""
     make = [
         f"{name}: {line.strip()}"
-        for (name, _), text in texts.items()
+        for (name, _), text in shipped_texts(release).items()
         for line in text.splitlines()
         if MAKE_COMMAND.search(line)
     ]
-    assert not make, "the release has no Makefile:\n" + "\n".join(make)
-    # What students read and run: no command that needs an activated venv.
-    student_facing = [
-        (name, part) for name, part in texts if not name.endswith(".py") or name == NOTEBOOK
-    ]
+    assert not make, "\n".join(make)
+
+
+def test_no_suggested_command_needs_an_activated_venv(release):
+    """What students read and run (README, scripts, notebook) says .venv/bin/python etc."""
+    texts = shipped_texts(release)
     bare = [
-        f"{key[0]}: {line.strip()}"
-        for key in student_facing
-        for line in texts[key].splitlines()
+        f"{name}: {line.strip()}"
+        for (name, part), text in texts.items()
+        if not name.endswith(".py")
+        for line in text.splitlines()
         if BARE_TOOL.search(line)
     ]
     assert not bare, "\n".join(bare)
+
+
+def test_every_suggested_script_module_and_file_is_in_the_release(release):
+    suggested = set()
+    for text in shipped_texts(release).values():
+        suggested |= set(re.findall(r"\bbash ([\w/.-]+\.sh)\b", text))
+        suggested |= {
+            m.replace(".", "/") for m in re.findall(r"\.venv/bin/python -m (cs231n[\w.]*)", text)
+        }
+        suggested |= set(re.findall(r"\.venv/bin/python ([\w/.-]+\.py)\b", text))
+    absent = [
+        name
+        for name in sorted(suggested)
+        if not any((release / c).is_file() for c in (name, f"{name}.py", f"{name}/__main__.py"))
+    ]
+    assert {"setup_env.sh", "collectSubmission.sh", "cs231n/datasets"} <= suggested
+    assert not absent, absent
     readme = (release / "README.md").read_text()
-    for script in re.findall(r"bash (\S+\.sh)", readme):
-        assert (release / script).is_file(), script
     assert "--allow-root" in readme and "--source" in readme
 
 
