@@ -389,12 +389,16 @@ def test_readme_commands_run_from_a_plain_shell(release_with_venv, tmp_path):
 # --- the notebook as shipped, completed, and with typical bugs -----------------------------------
 
 
-def stub_sites(text):
-    """[(line index, enclosing def name, the comment above)] of each STUB under a comment."""
+def stub_sites(text, top_level=False):
+    """[(line index, enclosing def name, the comment above)] of each STUB the builder left.
+
+    In a .py file a stub is a STUB line under a comment (the course's TODO block); in a notebook
+    cell (`top_level`) it is any STUB line at the cell's top level.
+    """
     lines = text.splitlines()
     sites = []
     for k, line in enumerate(lines):
-        if line.strip() != STUB:
+        if line.strip() != STUB or (top_level and line != STUB):
             continue
         above = k - 1
         while above >= 0 and not lines[above].strip():
@@ -403,7 +407,7 @@ def stub_sites(text):
         while above >= 0 and lines[above].strip().startswith("#"):
             comment.insert(0, lines[above].strip())
             above -= 1
-        if not comment:
+        if not comment and not top_level:
             continue
         defs = [m.group(1) for m in re.finditer(r"^\s*def (\w+)\(", "\n".join(lines[:k]), re.M)]
         sites.append((k, defs[-1] if defs else None, " ".join(comment)))
@@ -482,7 +486,7 @@ def answer_for(function, comment, bug, name):
 def fill(text, bug, name):
     """`text` with each stub replaced by the test's answer, at the stub's indentation."""
     lines = text.splitlines(keepends=True)
-    for k, function, comment in reversed(stub_sites(text)):
+    for k, function, comment in reversed(stub_sites(text, top_level=name == NOTEBOOK)):
         indent = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
         answer = answer_for(function, comment, bug, name)
         lines[k : k + 1] = [f"{indent}{line}\n" if line else "\n" for line in answer.splitlines()]
@@ -498,12 +502,16 @@ def complete(release, dest, bug):
         assert len(stub_sites(text)) == stubs, f"{name}: not every block left a stub"
         (dest / name).write_text(fill(text, bug, name))
     nb = nbformat.read(dest / NOTEBOOK, as_version=4)
+    solution_code = "\n".join(cell_sources(ROOT / NOTEBOOK, "code"))
+    filled = 0
     for cell in nb.cells:
-        if cell.cell_type == "code" and stub_sites(cell.source):
+        if cell.cell_type == "code" and stub_sites(cell.source, top_level=True):
             assert "learning_rates" in cell.source, f"a stub outside the search cell: {cell.source}"
+            filled += len(stub_sites(cell.source, top_level=True))
             cell.source = fill(cell.source, bug, NOTEBOOK).rstrip("\n")
         elif cell.cell_type == "markdown" and EMPTY_ANSWER in cell.source:
             cell.source = cell.source.replace(EMPTY_ANSWER, INLINE_ANSWER)
+    assert filled == len(solution_blocks(solution_code.splitlines())), "notebook stubs not found"
     nbformat.write(nb, dest / NOTEBOOK)
     return dest
 
@@ -605,11 +613,17 @@ def test_release_as_shipped_fails_only_at_the_todos(release, cifar10_dir, tmp_pa
     ]
     assert errors, "the notebook ran to the end: the stubs cannot train a model"
     traces = {index: ANSI.sub("", "\n".join(output.traceback)) for index, output in errors}
-    assert [i for i, o in errors if o.ename in BROKEN] == [], traces
+    broken = [traces[i] for i, o in errors if o.ename in BROKEN]
+    assert not broken, "\n\n".join(broken)
     # The first error comes from a student file; every error names the TODO to fill.
     first_index, first = errors[0]
     assert any(str(folder / name) in traces[first_index] for name in STUDENT_FILES), traces
-    assert [i for i, o in errors if "TODO" not in f"{o.ename}: {o.evalue}"] == [], traces
+    untold = [
+        f"cell {i} ({nb.cells[i].source.splitlines()[0]}): {o.ename}: {o.evalue}"
+        for i, o in errors
+        if "TODO" not in f"{o.ename}: {o.evalue}"
+    ]
+    assert not untold, "\n".join(untold)
 
 
 @pytest.fixture(scope="module")
