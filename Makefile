@@ -69,7 +69,7 @@ bench: $(STAMP)
 submit: $(STAMP)
 	bash collectSubmission.sh
 
-# The student release, built from this solution: dist/assignment1-softmax/ (see README).
+# The student release, built from this solution: dist/assignment1-softmax/ (see docs/release.md).
 release: $(STAMP)
 	$(BIN)/python -m cs231n_staff.release dist/assignment1-softmax
 	$(BIN)/python -m pytest -q tests/test_release.py

@@ -5,10 +5,13 @@
 #                             files cs231n/saved/softmax.npy and cs231n/saved/best_softmax.npy
 #   a1_inline_submission.pdf  the notebook as saved (it is not run again), for the inline answers
 #
-#   bash collectSubmission.sh           # or: make submit
-#   bash collectSubmission.sh --force   # hand in a notebook with errors or cells not run
+#   bash collectSubmission.sh           # a finished worksheet
+#   bash collectSubmission.sh --force   # hand in your work as it is, for partial credit
 #
-# It refuses a notebook with error outputs or code cells that were not run (naming them), and a
+# The file names come from cs231n/submission.py, their one home (the grader reads them there too).
+# Without --force it refuses a missing file, and a notebook with error outputs or code cells that
+# were not run, naming each and saying what to do. With --force it packs whatever exists (missing
+# weights, error outputs, cells not run) and lists what is missing or wrong. It always refuses a
 # symlink among the files to pack (it never follows one). Both files are built in a temporary
 # folder and put in place together only when both succeeded; after any failure neither is left,
 # so an older zip or PDF can never pass for the current one.
@@ -28,17 +31,7 @@ fi
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-NOTEBOOK=softmax.ipynb
-CODE_ZIP=a1_code_submission.zip
-INLINE_PDF=a1_inline_submission.pdf
-PACKAGE=cs231n
-WEIGHTS=(cs231n/saved/softmax.npy cs231n/saved/best_softmax.npy)
-REQUIRED_FILES=(
-    "$NOTEBOOK"
-    cs231n/classifiers/softmax.py
-    cs231n/classifiers/linear_classifier.py
-    "${WEIGHTS[@]}"
-)
+NAMES=cs231n/submission.py
 LATEX_APT_PACKAGES="texlive-xetex texlive-fonts-recommended texlive-plain-generic pandoc"
 CHROMIUM_APT_PACKAGES="chromium libjs-mathjax"
 # Debian's libjs-mathjax: lets Chromium typeset the notebook's formulas without a network.
@@ -46,7 +39,7 @@ LOCAL_MATHJAX=/usr/share/javascript/mathjax/MathJax.js
 
 usage() {
     echo "usage: bash collectSubmission.sh [--force]"
-    echo "  --force  collect even if the notebook has error outputs or code cells not run"
+    echo "  --force  hand in your work as it is: missing files, error outputs, cells not run"
 }
 
 force=0
@@ -79,6 +72,9 @@ first_on_path() {
     return 1
 }
 
+# What --force handed in anyway, repeated at the end.
+problems=()
+
 # On any failure, remove the outputs of an earlier run too: they no longer match the project.
 workdir=""
 finish() {
@@ -87,8 +83,8 @@ finish() {
         rm -rf "$workdir"
     fi
     if [ "$status" -ne 0 ]; then
-        for output in "$CODE_ZIP" "$INLINE_PDF"; do
-            if [ -e "$output" ] || [ -L "$output" ]; then
+        for output in "${CODE_ZIP:-}" "${INLINE_PDF:-}"; do
+            if [ -n "$output" ] && { [ -e "$output" ] || [ -L "$output" ]; }; then
                 rm -f "$output"
                 echo "collectSubmission.sh: removed the earlier $output (it is not current)." >&2
             fi
@@ -101,6 +97,26 @@ trap 'exit 143' TERM
 
 # --- 1. Everything the submission needs, checked before anything is built. ---------------------
 
+if [ -x .venv/bin/python ]; then
+    PYTHON=.venv/bin/python
+elif ! PYTHON=$(first_on_path python3 python); then
+    fail "no Python found: expected .venv/bin/python (run: bash setup_env.sh) or python3 on PATH."
+fi
+
+if [ -x .venv/bin/jupyter ]; then
+    JUPYTER=.venv/bin/jupyter
+elif ! JUPYTER=$(first_on_path jupyter); then
+    fail "jupyter not found: expected .venv/bin/jupyter (run: bash setup_env.sh) or jupyter on PATH."
+fi
+
+# The names, read from their one home. It runs as a plain script, not through the cs231n package,
+# so that an error in a student file cannot stop a hand-in.
+if [ ! -f "$NAMES" ]; then
+    fail "$NAMES not found in $PWD: run this script from the assignment's folder, as shipped."
+fi
+names=$("$PYTHON" "$NAMES" --shell) || fail "could not read the submission's file names from $NAMES."
+eval "$names"
+
 missing=()
 for file in "${REQUIRED_FILES[@]}"; do
     if [ ! -f "$file" ]; then
@@ -108,27 +124,31 @@ for file in "${REQUIRED_FILES[@]}"; do
     fi
 done
 if [ "${#missing[@]}" -gt 0 ]; then
+    level=error
+    [ "$force" = 1 ] && level=warning
+    echo "collectSubmission.sh: $level: ${#missing[@]} file(s) of the submission not found in $PWD:" >&2
     for file in "${missing[@]}"; do
-        echo "collectSubmission.sh: error: required file not found: $file" >&2
+        case "$file" in
+            *.npy) hint="the notebook saves it when its cell runs" ;;
+            *) hint="it ships with the assignment; restore it" ;;
+        esac
+        echo "  $file ($hint)" >&2
+        problems+=("missing: $file")
     done
-    fail "${#missing[@]} required file(s) missing in $PWD; nothing was written." \
-        "Finish the notebook (it saves the cs231n/saved/*.npy weights) and try again."
-fi
-
-if [ -x .venv/bin/python ]; then
-    PYTHON=.venv/bin/python
-elif ! PYTHON=$(first_on_path python3 python); then
-    fail "no Python found: expected .venv/bin/python (run 'make setup') or python3 on PATH."
-fi
-
-if [ -x .venv/bin/jupyter ]; then
-    JUPYTER=.venv/bin/jupyter
-elif ! JUPYTER=$(first_on_path jupyter); then
-    fail "jupyter not found: expected .venv/bin/jupyter (run 'make setup') or jupyter on PATH."
+    if [ "$force" != 1 ]; then
+        {
+            echo "Run every cell of $NOTEBOOK (Kernel > Restart & Run All), save it and try again;"
+            echo "or hand in your work as it is, for partial credit: bash collectSubmission.sh --force"
+        } >&2
+        fail "nothing was written."
+    fi
 fi
 
 # A notebook with errors or cells not run is not a finished worksheet: name those cells.
-if ! "$PYTHON" - "$NOTEBOOK" "$force" <<'PY'
+notebook_report="$(mktemp)"
+if [ ! -f "$NOTEBOOK" ]; then
+    : # --force without a notebook: listed above; no PDF can be made of it.
+elif ! "$PYTHON" - "$NOTEBOOK" "$force" >"$notebook_report" <<'PY'
 import json
 import sys
 
@@ -161,6 +181,8 @@ for number, cell in enumerate(notebook.get("cells", []), start=1):
         problems.append(f"cell {number} has an error output ({what}): {line}")
     elif cell.get("execution_count") is None:
         problems.append(f"cell {number} was not run: {line}")
+for problem in problems:
+    print(problem)
 if problems:
     level = "warning" if force else "error"
     print(
@@ -172,18 +194,26 @@ if problems:
         print(f"  {problem}", file=sys.stderr)
     if not force:
         print(
-            "Run all cells (Restart & Run All, or: make run), save the notebook and try again; "
-            "or hand it in as it is with: bash collectSubmission.sh --force",
+            "Fix the cells named above, run every cell (Kernel > Restart & Run All), save the "
+            "notebook and try again; or hand in your work as it is, for partial credit: "
+            "bash collectSubmission.sh --force",
             file=sys.stderr,
         )
         sys.exit(1)
 PY
 then
+    rm -f "$notebook_report"
     fail "the notebook was refused; nothing was written."
 fi
+while IFS= read -r line; do
+    problems+=("$line")
+done <"$notebook_report"
+rm -f "$notebook_report"
 
 pdf_route=""
-if first_on_path xelatex >/dev/null && first_on_path pandoc >/dev/null; then
+if [ ! -f "$NOTEBOOK" ]; then
+    pdf_route=none
+elif first_on_path xelatex >/dev/null && first_on_path pandoc >/dev/null; then
     pdf_route=latex
 elif CHROMIUM=$(first_on_path chromium chromium-browser google-chrome google-chrome-stable); then
     pdf_route=chromium
@@ -215,7 +245,11 @@ workdir=$(mktemp -d "$PWD/.collectSubmission.XXXXXX")
 # folders and __pycache__ are not entered; a symlinked folder is not entered either (said so),
 # and a symlink among the files is refused. Deterministic: members sorted, fixed timestamps and
 # permissions, so the same files give the same bytes.
-"$PYTHON" - "$workdir/code.zip" "$workdir/code.summary" "$PACKAGE" "$NOTEBOOK" "${WEIGHTS[@]}" <<'PY'
+present=()
+for file in "$NOTEBOOK" "${WEIGHTS[@]}"; do
+    [ -f "$file" ] && present+=("$file")
+done
+"$PYTHON" - "$workdir/code.zip" "$workdir/code.summary" "$PACKAGE" ${present[@]+"${present[@]}"} <<'PY'
 import os
 import stat
 import sys
@@ -286,7 +320,9 @@ PY
 # Merging consecutive stream outputs and applying their carriage returns shows a progress bar
 # as its final state, as a notebook front end does, instead of every update on its own line.
 COALESCE=--Exporter.preprocessors=nbconvert.preprocessors.CoalesceStreamsPreprocessor
-if [ "$pdf_route" = latex ]; then
+if [ "$pdf_route" = none ]; then
+    : # no notebook (--force): only the zip
+elif [ "$pdf_route" = latex ]; then
     # nbconvert's LaTeX template wraps long code and output lines itself.
     "$JUPYTER" nbconvert --to pdf --log-level=ERROR "$COALESCE" \
         --output-dir "$workdir" --output inline "$NOTEBOOK"
@@ -348,14 +384,27 @@ PY
     fi
 fi
 
-if [ ! -s "$workdir/inline.pdf" ] || [ "$(head -c 4 "$workdir/inline.pdf")" != "%PDF" ]; then
-    fail "the $pdf_route route did not produce a PDF; nothing was written."
+if [ "$pdf_route" != none ]; then
+    if [ ! -s "$workdir/inline.pdf" ] || [ "$(head -c 4 "$workdir/inline.pdf")" != "%PDF" ]; then
+        fail "the $pdf_route route did not produce a PDF; nothing was written."
+    fi
 fi
 
 # --- 4. Both built: put them in place together. -------------------------------------------------
 
 mv -f "$workdir/code.zip" "$CODE_ZIP"
-mv -f "$workdir/inline.pdf" "$INLINE_PDF"
 echo "wrote $CODE_ZIP: $(cat "$workdir/code.summary")"
-echo "wrote $INLINE_PDF (via $pdf_route): $(wc -c <"$INLINE_PDF" | tr -d ' ') bytes"
-echo "Submit both files: $CODE_ZIP and $INLINE_PDF."
+if [ "$pdf_route" = none ]; then
+    rm -f "$INLINE_PDF"
+    echo "Submit $CODE_ZIP (no $INLINE_PDF: there is no $NOTEBOOK to print)."
+else
+    mv -f "$workdir/inline.pdf" "$INLINE_PDF"
+    echo "wrote $INLINE_PDF (via $pdf_route): $(wc -c <"$INLINE_PDF" | tr -d ' ') bytes"
+    echo "Submit both files: $CODE_ZIP and $INLINE_PDF."
+fi
+if [ "${#problems[@]}" -gt 0 ]; then
+    echo "Handed in as it is (--force), with ${#problems[@]} problem(s) that may cost points:"
+    for problem in "${problems[@]}"; do
+        echo "  $problem"
+    done
+fi

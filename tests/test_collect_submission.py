@@ -49,6 +49,8 @@ OTHER_SUBMITTED_FILES = {
     "cs231n/classifiers/linear_classifier.py": "class LinearClassifier:\n    pass\n",
     "cs231n/data_utils.py": "def load_CIFAR10(root):\n    return root\n",
     "cs231n/datasets/fetch.py": "URL = 'cifar-10-python.tar.gz'\n",
+    # The names the script reads: the real file, their one home.
+    "cs231n/submission.py": (REPO / "cs231n" / "submission.py").read_text(),
 }
 # Files of the fake project that must stay out of the zip.
 LEFT_OUT_FILES = {
@@ -475,9 +477,13 @@ def test_each_missing_required_file_is_named_and_fails(tmp_path, tool_free_path,
     (root / missing).unlink()
     result = run_script(root, tool_free_path)
     assert result.returncode != 0
-    assert f"required file not found: {missing}\n" in result.stderr
+    assert "error: 1 file(s) of the submission not found" in result.stderr
+    assert f"\n  {missing} (" in result.stderr
     for present in set(REQUIRED_FILES) - {missing}:
-        assert f"not found: {present}\n" not in result.stderr
+        assert f"  {present} (" not in result.stderr
+    # What to fix, and how to hand in anyway.
+    assert "Kernel > Restart & Run All" in result.stderr
+    assert "bash collectSubmission.sh --force" in result.stderr
     assert not (root / CODE_ZIP).exists() and not (root / INLINE_PDF).exists()
 
 
@@ -488,8 +494,56 @@ def test_all_missing_required_files_are_named(tmp_path, tool_free_path):
     result = run_script(root, tool_free_path)
     assert result.returncode != 0
     for name in REQUIRED_FILES:
-        assert f"required file not found: {name}\n" in result.stderr
-    assert "5 required file(s) missing" in result.stderr
+        assert f"\n  {name} (" in result.stderr
+    assert "5 file(s) of the submission not found" in result.stderr
+    assert "the notebook saves it when its cell runs" in result.stderr
+
+
+def test_names_come_from_cs231n_submission(tmp_path, tool_free_path):
+    """The script reads its file names from cs231n/submission.py, their one home."""
+    root = make_project(tmp_path / "project")
+    names = root / "cs231n" / "submission.py"
+    names.write_text(names.read_text().replace('"cs231n/saved/best_softmax.npy"', '"other.npy"'))
+    result = run_script(root, tool_free_path)
+    assert "\n  other.npy (" in result.stderr and "best_softmax.npy (" not in result.stderr
+    names.unlink()
+    result = run_script(root, tool_free_path)
+    assert result.returncode != 0 and "cs231n/submission.py not found" in result.stderr
+
+
+@needs_jupyter
+def test_force_packs_partial_work_without_weights(tmp_path, stub_path):
+    """Partial credit: --force hands in what exists and lists what is missing or wrong."""
+    root = make_project(tmp_path / "project", extra_cells=[error_cell()])
+    for name in ("cs231n/saved/softmax.npy", "cs231n/saved/best_softmax.npy"):
+        (root / name).unlink()
+    result = run_script(root, stub_path, "--force")
+    assert result.returncode == 0, result.stderr
+    assert "warning: 2 file(s) of the submission not found" in result.stderr
+    expected = set(EXPECTED_ZIP_MEMBERS) - {
+        "cs231n/saved/softmax.npy",
+        "cs231n/saved/best_softmax.npy",
+    }
+    assert zip_names(root / CODE_ZIP) == sorted(expected)
+    assert (root / INLINE_PDF).exists()
+    header = "Handed in as it is (--force), with 3 problem(s)"
+    summary = result.stdout[result.stdout.index(header) :]
+    assert "  missing: cs231n/saved/softmax.npy\n" in summary
+    assert "  missing: cs231n/saved/best_softmax.npy\n" in summary
+    assert "  cell 4 has an error output (FileNotFoundError" in summary
+
+
+@needs_jupyter
+def test_force_without_a_notebook_packs_the_code_alone(tmp_path, tool_free_path):
+    """No notebook: no PDF can be made, and none is needed to hand in the code."""
+    root = make_project(tmp_path / "project")
+    (root / "softmax.ipynb").unlink()
+    result = run_script(root, tool_free_path, "--force")
+    assert result.returncode == 0, result.stderr
+    assert "softmax.ipynb" not in zip_names(root / CODE_ZIP)
+    assert "cs231n/saved/best_softmax.npy" in zip_names(root / CODE_ZIP)
+    assert not (root / INLINE_PDF).exists()
+    assert "  missing: softmax.ipynb\n" in result.stdout
 
 
 @needs_jupyter

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from cs231n.submission import INLINE_PDF, WEIGHTS
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "softmax.ipynb"
-WEIGHTS = ("cs231n/saved/softmax.npy", "cs231n/saved/best_softmax.npy")
-INLINE_PDF = "a1_inline_submission.pdf"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 LOCAL_MATHJAX = Path("/usr/share/javascript/mathjax/MathJax.js")
 HAVE_LATEX = shutil.which("xelatex") is not None and shutil.which("pandoc") is not None

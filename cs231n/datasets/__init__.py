@@ -2,7 +2,7 @@
 
 ``CIFAR10_DIR`` is the default data folder, ``cs231n/datasets/cifar-10-batches-py``; the names
 of its files are :data:`BATCH_NAMES` (:data:`TRAIN_BATCH_NAMES` then :data:`TEST_BATCH_NAME`).
-Fetch the data with ``make data`` (or ``.venv/bin/python -m cs231n.datasets``); see
+Fetch the data with ``.venv/bin/python -m cs231n.datasets`` (``--source PATH`` offline); see
 :mod:`cs231n.datasets.fetch` for how the download is verified and
 :mod:`cs231n.datasets.batches` for how a batch file is read without running code from it.
 """

@@ -1,4 +1,4 @@
-"""``python -m cs231n.datasets`` (or ``make data``): fetch CIFAR-10 into cs231n/datasets."""
+"""``.venv/bin/python -m cs231n.datasets [--source PATH]``: fetch CIFAR-10 into cs231n/datasets."""
 
 import sys
 

@@ -31,7 +31,7 @@ How a fetch stays safe to interrupt, to run twice at once, and to run again:
    step, or SIGTERM / Ctrl-C during the command, removes what that step wrote.
 
 Command line: ``python -m cs231n.datasets [--source PATH_OR_URL] [--dest DIR] [--timeout S]
-[--deadline S]``, or ``make data [SOURCE=PATH]``.
+[--deadline S]``, from the project's folder as ``.venv/bin/python -m cs231n.datasets ...``.
 """
 
 import argparse
@@ -59,7 +59,6 @@ from cs231n.datasets.layout import (
     CIFAR10_DIR,
     DATASETS_DIR,
     FETCH_COMMAND,
-    FETCH_COMMAND_PLAIN,
     FETCH_FROM_COPY_COMMAND,
     FETCH_HINT,
     FOLDER_NAME,
@@ -167,8 +166,7 @@ def offline_hint(url):
     """The advice printed when ``url`` cannot be downloaded: the two offline routes."""
     return (
         f"If this machine has no internet access, copy {ARCHIVE_NAME} (from {url}) or an "
-        f"existing {FOLDER_NAME} folder onto it and run: {FETCH_FROM_COPY_COMMAND} "
-        f"(or {FETCH_COMMAND_PLAIN} --source /path/to/it)"
+        f"existing {FOLDER_NAME} folder onto it and run: {FETCH_FROM_COPY_COMMAND}"
     )
 
 

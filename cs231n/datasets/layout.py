@@ -23,8 +23,10 @@ REQUIRED_FILES = (*BATCH_NAMES, META_NAME)
 
 ARCHIVE_NAME = "cifar-10-python.tar.gz"
 
-# Commands that work from a plain shell in the repository, without an activated venv.
-FETCH_COMMAND = "make data"
+# Commands that work from a plain shell in the project's folder (the course's development
+# repository or the student release), without an activated venv and without make (the release
+# ships no Makefile).
 FETCH_COMMAND_PLAIN = ".venv/bin/python -m cs231n.datasets"
-FETCH_FROM_COPY_COMMAND = f"make data SOURCE=/path/to/{ARCHIVE_NAME}-or-{FOLDER_NAME}"
-FETCH_HINT = f"{FETCH_COMMAND} (or {FETCH_COMMAND_PLAIN})"
+FETCH_COMMAND = FETCH_COMMAND_PLAIN
+FETCH_FROM_COPY_COMMAND = f"{FETCH_COMMAND_PLAIN} --source /path/to/{ARCHIVE_NAME}-or-{FOLDER_NAME}"
+FETCH_HINT = FETCH_COMMAND_PLAIN
