@@ -599,8 +599,12 @@ def lost_points(results):
     ]
 
 
-def consequence(error, earlier_sources):
-    """Whether `error` is a NameError for a name that an earlier failing cell would assign."""
+def consequence(error, earlier_sources, earlier_messages):
+    """Whether `error` follows from an earlier failing cell: a NameError for a name that cell
+    would assign, or an AttributeError of None after an error that said "NAME is None" (the
+    variable the unfilled TODO should have set, used by the cells after it)."""
+    if error.ename == "AttributeError" and error.evalue.startswith("'NoneType' object"):
+        return any(re.match(r"\w+ is None: fill in the TODO", m) for m in earlier_messages)
     found = re.match(r"name '(\w+)' is not defined", error.evalue)
     if error.ename != "NameError" or not found:
         return False
@@ -611,8 +615,9 @@ def consequence(error, earlier_sources):
 def test_release_as_shipped_fails_only_at_the_todos(release, cifar10_dir, tmp_path):
     """Run as shipped, every cell runs; each error is raised by a TODO left open and names it.
 
-    A NameError for a variable that an earlier failing cell would have assigned is that earlier
-    error's consequence, not an error of its own.
+    A NameError for a variable that an earlier failing cell would have assigned, or an
+    AttributeError of None after an error saying that variable is None, is that earlier error's
+    consequence, not an error of its own.
     """
     folder = tmp_path / "shipped"
     shutil.copytree(release, folder, symlinks=True)
@@ -634,7 +639,8 @@ def test_release_as_shipped_fails_only_at_the_todos(release, cifar10_dir, tmp_pa
     untold = []
     for index, output in errors:
         earlier = [nb.cells[i].source for i, _ in errors if i < index]
-        if "TODO" in f"{output.ename}: {output.evalue}" or consequence(output, earlier):
+        said = [out.evalue for i, out in errors if i < index]
+        if "TODO" in f"{output.ename}: {output.evalue}" or consequence(output, earlier, said):
             continue
         line = nb.cells[index].source.splitlines()[0]
         untold.append(f"cell {index} ({line}): {output.ename}: {output.evalue}")
