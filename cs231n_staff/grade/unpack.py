@@ -22,6 +22,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from cs231n.submission import LINEAR_CLASSIFIER, NOTEBOOK, SOFTMAX, WEIGHTS
+
 MAX_FILES = 5000
 MAX_DEPTH = 32
 MAX_NAME_BYTES = 255
@@ -30,10 +32,7 @@ MAX_TOTAL_BYTES = 300 * 2**20
 MAX_FILE_BYTES = 100 * 2**20
 CHUNK_BYTES = 2**20
 
-SOFTMAX = "cs231n/classifiers/softmax.py"
-LINEAR_CLASSIFIER = "cs231n/classifiers/linear_classifier.py"
-NOTEBOOK = "softmax.ipynb"
-SAVED = ("cs231n/saved/softmax.npy", "cs231n/saved/best_softmax.npy")
+SAVED = WEIGHTS
 SUBMISSION_FILES = (SOFTMAX, LINEAR_CLASSIFIER, NOTEBOOK, *SAVED)
 
 
