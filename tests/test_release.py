@@ -268,13 +268,18 @@ def test_no_answer_code_ships(release):
     assert not found, "\n".join(found)
 
 
-def test_no_gradient_formula_ships(release):
-    found = [
+def shipped_lines_matching(release, pattern):
+    """["file (part): line"] of every shipped line that `pattern` finds something in."""
+    return [
         f"{name} ({part}): {line.strip()}"
         for (name, part), text in shipped_texts(release).items()
         for line in text.splitlines()
-        if GRADIENT_FORMULA.search(line)
+        if pattern.search(line)
     ]
+
+
+def test_no_gradient_formula_ships(release):
+    found = shipped_lines_matching(release, GRADIENT_FORMULA)
     assert not found, "\n".join(found)
 
 
@@ -299,12 +304,7 @@ def test_notebook_answers_blank_no_solution_cell_no_outputs(release):
 
 def test_no_make_command_ships(release):
     """The release has no Makefile: no shipped file may suggest `make ...`."""
-    make = [
-        f"{name}: {line.strip()}"
-        for (name, _), text in shipped_texts(release).items()
-        for line in text.splitlines()
-        if MAKE_COMMAND.search(line)
-    ]
+    make = shipped_lines_matching(release, MAKE_COMMAND)
     assert not make, "\n".join(make)
 
 

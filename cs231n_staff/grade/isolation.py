@@ -32,12 +32,10 @@ import fcntl
 import os
 import pwd
 import shutil
-import signal
 import stat
 import subprocess
 import sys
 import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,7 +51,6 @@ SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
 SYSTEM_DIRS = ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin")
 SANDBOX_TASK_DIR = "/task"
 MODES = ("bwrap", "unshare", "user", "none")
-KILL_ROUNDS = 50
 
 
 class IsolationUnavailable(RuntimeError):
@@ -382,18 +379,7 @@ def kill_user_processes(uid):
     """Kill every process of `uid` until none is left; True when none is (never root's)."""
     if uid in (None, 0):
         return True
-    for _ in range(KILL_ROUNDS):
-        left = user_processes(uid)
-        if not left:
-            return True
-        kill_all_as(uid)
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.01)
-    return not user_processes(uid)
+    return task_limits.kill_until_gone(lambda: user_processes(uid), lambda: kill_all_as(uid))
 
 
 def remove_user_files(uid, folders=SHARED_TMP):

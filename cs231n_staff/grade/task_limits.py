@@ -93,16 +93,7 @@ class TaskCgroup:
 
     def kill(self):
         """SIGKILL every process in the group until it is empty."""
-        for _ in range(KILL_ROUNDS):
-            pids = self.pids()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.01)
+        kill_until_gone(self.pids)
 
     def remove(self):
         self.kill()
@@ -145,3 +136,24 @@ def can_mount_tmpfs(scratch, uid, gid):
         return True
     finally:
         folder.rmdir()
+
+
+def kill_until_gone(list_pids, kill_round=None):
+    """SIGKILL the processes `list_pids()` names, round after round, until it names none.
+
+    `kill_round`, if given, runs first in each round (e.g. kill -1 as the student user, which also
+    reaches processes forked since the list was read). True when none is left.
+    """
+    for _ in range(KILL_ROUNDS):
+        pids = list_pids()
+        if not pids:
+            return True
+        if kill_round is not None:
+            kill_round()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+    return not list_pids()
