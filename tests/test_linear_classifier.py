@@ -137,12 +137,25 @@ def test_separable_toy_problem_is_learned():
     assert np.mean(history[-20:]) < history[0]
 
 
-def test_float32_and_integer_data_train_in_float64_as_the_course_does(data):
+def test_integer_data_trains_in_float64_as_the_course_does_and_float32_data_in_float32(data):
     X, y = data
-    for X_typed in (X.astype(np.float32), np.rint(10 * X).astype(np.int16)):
+    for X_typed, dtype in [(np.rint(10 * X).astype(np.int16), np.float64),
+                           (X.astype(np.float32), np.float32)]:
         model = Softmax()
         model.train(X_typed, y, learning_rate=1e-4, reg=1e-3, num_iters=30, seed=0)
-        assert model.W.dtype == np.float64 and np.isfinite(model.W).all()
+        assert model.W.dtype == dtype and np.isfinite(model.W).all()
+
+
+def test_float32_training_follows_the_float64_run(data):
+    X, y = data
+    runs = {}
+    for dtype in (np.float32, np.float64):
+        model = Softmax()
+        runs[dtype] = model.train(X.astype(dtype), y, learning_rate=1e-3, reg=1e-3,
+                                  num_iters=50, seed=0)
+        runs[dtype] = (np.array(runs[dtype]), model.W)
+    np.testing.assert_allclose(runs[np.float32][0], runs[np.float64][0], rtol=1e-4)
+    np.testing.assert_allclose(runs[np.float32][1], runs[np.float64][1], rtol=1e-3, atol=1e-5)
 
 
 def test_predict_is_argmax_of_scores(data):
