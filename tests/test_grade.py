@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from cs231n import diagnostics as dg
+from cs231n.submission import LINEAR_CLASSIFIER, NOTEBOOK, SOFTMAX
 from cs231n_staff.grade import code_tests, grade
 from cs231n_staff.grade import problems as pb
 from cs231n_staff.grade.notebook import answers, grade_notebook
@@ -23,13 +24,7 @@ from cs231n_staff.grade.reference import softmax_loss
 from cs231n_staff.grade.results import TestResult as Result
 from cs231n_staff.grade.results import results_json, summary
 from cs231n_staff.grade.sandbox import Limits, run_task
-from cs231n_staff.grade.unpack import (
-    LINEAR_CLASSIFIER,
-    NOTEBOOK,
-    SOFTMAX,
-    SubmissionError,
-    read_submission,
-)
+from cs231n_staff.grade.unpack import SubmissionError, read_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST_LIMITS = Limits(cpu_seconds=1, wall_seconds=20, memory_bytes=1 * 2**30, file_bytes=8 * 2**20)

@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 from course_style import LINEAR_CLASSIFIER, SOFTMAX
 
+from cs231n.submission import NOTEBOOK, WEIGHTS
 from cs231n_staff.grade import grade, notebook, npyfile, weights
 from cs231n_staff.grade import problems as pb
 from cs231n_staff.grade.sandbox import Limits
-from cs231n_staff.grade.unpack import NOTEBOOK, SAVED, SubmissionError, read_submission
+from cs231n_staff.grade.unpack import SubmissionError, read_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = b"attack tests"
@@ -122,7 +123,7 @@ def test_npy_header_declaring_1e13_floats_is_refused_before_allocating(tmp_path)
         npyfile.read_npy_bytes(data, 2**30)
     path = tmp_path / "softmax.npy"
     path.write_bytes(data)
-    result = weights.score(SAVED[0], path, splits=None)
+    result = weights.score(WEIGHTS[0], path, splits=None)
     assert "could not be loaded" in result["error"] and "\n" not in result["error"]
 
 
@@ -138,7 +139,7 @@ def test_pickled_weights_declaring_1e13_floats_are_refused(tmp_path):
     path = tmp_path / "softmax.npy"
     np.save(path, np.array({"W": PickledBigArray()}, dtype=object), allow_pickle=True)
     assert path.stat().st_size < 1000
-    result = weights.score(SAVED[0], path, splits=None)
+    result = weights.score(WEIGHTS[0], path, splits=None)
     assert "could not be loaded" in result["error"] and str(tmp_path) not in result["error"]
 
 
@@ -293,7 +294,7 @@ def test_naive_as_vectorized_plus_sleep_loses_the_loop_points(tmp_path):
 
 
 NOTEBOOK_POINTS = {"errors": 5, "answers": 5}
-ACCURACIES = {SAVED[0]: {"val": 0.359, "test": 0.326}, SAVED[1]: {"val": 0.434, "test": 0.424}}
+ACCURACIES = {WEIGHTS[0]: {"val": 0.359, "test": 0.326}, WEIGHTS[1]: {"val": 0.434, "test": 0.424}}
 
 
 def code_cell(count, text=None):
@@ -323,11 +324,11 @@ def test_forged_outputs_that_disagree_with_the_weights_score_zero(tmp_path):
 def test_a_run_whose_printed_accuracy_matches_the_weights_scores(tmp_path):
     cells = [code_cell(1), code_cell(2, "training accuracy: 0.33\nvalidation accuracy: 0.359000\n")]
     run = grade_cells(tmp_path, cells)
-    assert run.full and SAVED[0] in run.lines[-1]
+    assert run.full and WEIGHTS[0] in run.lines[-1]
 
 
 def test_without_weights_the_run_cannot_be_verified(tmp_path):
-    missing = {name: {"error": "missing"} for name in SAVED}
+    missing = {name: {"error": "missing"} for name in WEIGHTS}
     cells = [code_cell(1, "validation accuracy: 0.359\n")]
     run = grade_cells(tmp_path, cells, missing)
     assert run.score == 0 and "cannot be verified" in run.lines[-1]

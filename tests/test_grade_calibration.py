@@ -24,9 +24,9 @@ from course_style import write_course_style
 
 from cs231n.datasets import CIFAR10_DIR
 from cs231n.datasets.fetch import missing_files
+from cs231n.submission import LINEAR_CLASSIFIER, NOTEBOOK, SOFTMAX, WEIGHTS
 from cs231n_staff.grade import GROUPS, POINTS, grade
 from cs231n_staff.grade.results import results_json
-from cs231n_staff.grade.unpack import LINEAR_CLASSIFIER, NOTEBOOK, SAVED, SOFTMAX
 from cs231n_staff.release import block_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +37,7 @@ HAVE_CIFAR10 = os.path.isdir(CIFAR10_DIR) and not missing_files(CIFAR10_DIR)
 def submission_zip(path, code_root=ROOT):
     """a1_code_submission.zip as collectSubmission.sh lays it out, from this repository; the two
     graded code files are taken from `code_root`."""
-    members = [NOTEBOOK, *SAVED]
+    members = [NOTEBOOK, *WEIGHTS]
     members += sorted(
         p.relative_to(ROOT).as_posix()
         for p in (ROOT / "cs231n").rglob("*.py")
@@ -62,7 +62,7 @@ def repository_grade(tmp_path_factory):
 def full_marks(results):
     for result in results:
         assert result.full, f"{result.name}: {result.lines}"
-    expected = sum(POINTS.values()) - (0 if HAVE_CIFAR10 else POINTS[SAVED[0]] + POINTS[SAVED[1]])
+    expected = sum(POINTS.values()) - (0 if HAVE_CIFAR10 else sum(POINTS[w] for w in WEIGHTS))
     assert sum(r.score for r in results) == expected
     assert sum(POINTS.values()) == 100
 

@@ -26,12 +26,13 @@ import tempfile
 import time
 
 from cs231n.datasets import CIFAR10_DIR
+from cs231n.submission import LINEAR_CLASSIFIER, SOFTMAX, WEIGHTS
 
 from . import code_tests, notebook, problems, weights
 from . import isolation as iso
 from .results import TestResult
 from .sandbox import Limits
-from .unpack import LINEAR_CLASSIFIER, SAVED, SOFTMAX, read_submission
+from .unpack import read_submission
 
 POINTS = {
     "naive_loss": 0,  # the course pre-fills it: checked, but not the student's work
@@ -45,8 +46,8 @@ POINTS = {
     "history": 5,
     "lowers": 15,
     "predict": 5,
-    SAVED[0]: 5,
-    SAVED[1]: 5,
+    WEIGHTS[0]: 5,
+    WEIGHTS[1]: 5,
     "errors": 5,
     "answers": 5,
 }
@@ -160,7 +161,7 @@ def grade(
             submission.path(n) for n in (SOFTMAX, LINEAR_CLASSIFIER)
         )
         seed = problems.submission_seed(secret, digest)
-        if "weights" in groups and splits is None and any(submission.path(n) for n in SAVED):
+        if "weights" in groups and splits is None and any(submission.path(n) for n in WEIGHTS):
             splits = weights.load_splits(cifar10_dir)  # first: without data, fail fast
         order = [g for g in FILE_GROUPS if g in groups] + [
             g for g in groups if g not in FILE_GROUPS

@@ -29,13 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from cs231n import diagnostics as dg
+from cs231n.submission import LINEAR_CLASSIFIER, SOFTMAX
 
 from . import problems as pb
 from . import source_checks
 from .reference import loss_parts
 from .results import TestResult, clean_text
 from .sandbox import run_task
-from .unpack import LINEAR_CLASSIFIER, SOFTMAX
 
 LOSSES = ("softmax_loss_naive", "softmax_loss_vectorized")
 NUMGRAD_H = 1e-5

@@ -23,8 +23,9 @@ regular expression, so nothing can backtrack).
 import json
 import re
 
+from cs231n.submission import NOTEBOOK
+
 from .results import TestResult, clean_text
-from .unpack import NOTEBOOK
 
 MAX_NOTEBOOK_BYTES = 20 * 2**20
 MAX_OUTPUT_CHARS = 2 * 2**20  # of printed text scanned for accuracies

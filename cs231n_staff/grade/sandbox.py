@@ -48,10 +48,11 @@ from pathlib import Path
 
 import numpy as np
 
+from cs231n.submission import LINEAR_CLASSIFIER, SOFTMAX
+
 from . import isolation as iso
 from .npyfile import load_npz
 from .task_limits import TaskCgroup, mount_tmpfs, unmount
-from .unpack import LINEAR_CLASSIFIER, SOFTMAX
 
 WORKER = Path(__file__).resolve().parent / "worker.py"
 CLASSIFIERS_INIT = "from .linear_classifier import *  # noqa: F401,F403\n"

@@ -7,10 +7,10 @@ whole) is refused, and so is a member that clashes with another (a file `zz` and
 and so is a zip
 with more than `MAX_FILES` members or more than `MAX_TOTAL_BYTES` bytes once extracted (counted
 while decompressing, not read from the zip's headers, which can lie). From the extracted tree, or
-from a submitted folder, only the files the grader needs are taken (`SUBMISSION_FILES`), each a
-regular file reached without any symbolic link and at most `MAX_FILE_BYTES` long. The submission
-may sit in one top-level folder inside the zip (a student zipping the folder instead of its
-content); it is found by its `cs231n/classifiers/softmax.py`.
+from a submitted folder, only the files the grader needs are taken (`REQUIRED_FILES` of
+cs231n/submission.py), each a regular file reached without any symbolic link and at most
+`MAX_FILE_BYTES` long. The submission may sit in one top-level folder inside the zip (a student
+zipping the folder instead of its content); it is found by its `cs231n/classifiers/softmax.py`.
 
 Errors are `SubmissionError`, whose message says what was expected and what was found.
 """
@@ -22,7 +22,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cs231n.submission import LINEAR_CLASSIFIER, NOTEBOOK, SOFTMAX, WEIGHTS
+from cs231n.submission import REQUIRED_FILES, SOFTMAX
 
 MAX_FILES = 5000
 MAX_DEPTH = 32
@@ -32,8 +32,6 @@ MAX_TOTAL_BYTES = 300 * 2**20
 MAX_FILE_BYTES = 100 * 2**20
 CHUNK_BYTES = 2**20
 
-SAVED = WEIGHTS
-SUBMISSION_FILES = (SOFTMAX, LINEAR_CLASSIFIER, NOTEBOOK, *SAVED)
 
 
 class SubmissionError(ValueError):
@@ -44,7 +42,7 @@ class SubmissionError(ValueError):
 class Submission:
     """The files of a submission that the grader uses, copied into a folder of its own.
 
-    `files` maps each name of SUBMISSION_FILES that was found to its copy's path; `missing`
+    `files` maps each name of REQUIRED_FILES that was found to its copy's path; `missing`
     lists the names that were not in the submission.
     """
 
@@ -198,7 +196,7 @@ def read_submission(source, workdir):
 
     copy_dir = workdir / "submission"
     files, missing = {}, []
-    for name in SUBMISSION_FILES:
+    for name in REQUIRED_FILES:
         found = safe_file(root, name)
         if found is None:
             missing.append(name)

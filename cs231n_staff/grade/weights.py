@@ -22,12 +22,13 @@ import numpy as np
 from cs231n.classifiers.linear_classifier import load_weights
 from cs231n.data_utils import load_CIFAR10, preprocess_CIFAR10
 from cs231n.datasets.fetch import missing_files
+from cs231n.submission import WEIGHTS
 
 from . import npyfile
 from .results import TestResult
-from .unpack import MAX_FILE_BYTES, SAVED
+from .unpack import MAX_FILE_BYTES
 
-THRESHOLDS = {SAVED[0]: 0.33, SAVED[1]: 0.36}
+THRESHOLDS = {WEIGHTS[0]: 0.33, WEIGHTS[1]: 0.36}
 
 
 def load_splits(cifar10_dir):
@@ -79,8 +80,8 @@ def score(name, path, splits):
 
 
 def accuracies(submission, splits):
-    """{name: {"val", "test"} or {"error"}} for each weights file of SAVED."""
-    return {name: score(name, submission.path(name), splits) for name in SAVED}
+    """{name: {"val", "test"} or {"error"}} for each weights file of WEIGHTS."""
+    return {name: score(name, submission.path(name), splits) for name in WEIGHTS}
 
 
 def grade_weights(submission, scores, points):
